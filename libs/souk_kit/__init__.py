@@ -1,0 +1,4 @@
+"""The small library every Souk service imports: app factory pieces, database, auth, errors."""
+
+SERVICES = ("auth", "products", "cart", "orders", "inventory", "reviews", "shipping", "activity")
+ROLES = ("customer", "seller", "courier", "admin")

@@ -1,0 +1,98 @@
+"""`create_service_app`: every service's Flask app is assembled here, the same way."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Flask, Response, jsonify
+from flask.json.provider import DefaultJSONProvider
+
+from souk_kit.auth import RevocationSource, init_auth
+from souk_kit.db import init_db
+from souk_kit.errors import DependencyError, register_error_handlers
+from souk_kit.http import ServiceClient
+from souk_kit.observability import configure_logging, init_observability, metrics_response
+from souk_kit.openapi import build_openapi
+from souk_kit.settings import ServiceSettings
+
+
+class SoukJSONProvider(DefaultJSONProvider):
+    """Decimals as strings, times as ISO 8601 UTC with a Z, UUIDs as strings."""
+
+    sort_keys = False
+
+    @staticmethod
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, UUID):
+            return str(value)
+        return DefaultJSONProvider.default(value)
+
+
+def revocations_from_auth(settings: ServiceSettings) -> RevocationSource:
+    client = ServiceClient(settings, "auth")
+
+    def fetch(since: str | None) -> tuple[list[str], str | None]:
+        answer = client.get("/revocations", params={"since": since} if since else None)
+        if not answer.ok:
+            raise DependencyError(details={"service": "auth"})
+        return list(answer.data["session_ids"]), answer.data["cursor"]
+
+    return fetch
+
+
+def create_service_app(
+    name: str,
+    settings: ServiceSettings,
+    blueprints: Iterable[Blueprint],
+    *,
+    revocation_source: RevocationSource | None = None,
+    max_body_bytes: int = 1024 * 1024,
+) -> Flask:
+    configure_logging(name)
+    app = Flask(f"souk.{name}")
+    app.json = SoukJSONProvider(app)
+    app.url_map.strict_slashes = False
+    app.config.update(
+        MAX_CONTENT_LENGTH=max_body_bytes,
+        SOUK_SETTINGS=settings,
+        SOUK_SERVICE=name,
+        SOUK_BACKGROUND_WORKERS=settings.background_workers,
+    )
+    register_error_handlers(app)
+    init_observability(app, name)
+    database = init_db(app, settings)
+    init_auth(app, settings, revocation_source or revocations_from_auth(settings))
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+
+    @app.get(f"/api/{name}/health")
+    def health() -> Any:
+        try:
+            database.ping()
+        except Exception:
+            return jsonify({"status": "unavailable", "service": name, "database": "down"}), 503
+        return {"status": "ok", "service": name, "database": "ok"}
+
+    @app.get(f"/api/{name}/openapi.json")
+    def openapi() -> Any:
+        return build_openapi(app, name)
+
+    @app.get(f"/internal/{name}/metrics")
+    def metrics() -> Response:
+        return metrics_response()
+
+    return app
+
+
+def settings_of(app: Flask) -> ServiceSettings:
+    settings: ServiceSettings = app.config["SOUK_SETTINGS"]
+    return settings

@@ -1,0 +1,54 @@
+"""Periodic work inside a service process (outbox relay, expiry, recovery loops)."""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from flask import Flask
+
+log = logging.getLogger("souk.background")
+
+
+class PeriodicTask:
+    """Runs `work()` every `interval` seconds in a daemon thread, or at once when woken."""
+
+    def __init__(self, app: Flask, name: str, interval: float, work: Callable[[], object]) -> None:
+        self.name = name
+        self._app = app
+        self._interval = interval
+        self._work = work
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"souk-{name}", daemon=True)
+
+    def start(self) -> "PeriodicTask":
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                with self._app.app_context():
+                    self._work()
+            except Exception:
+                log.exception("background task %s failed", self.name)
+
+
+def start_periodic(
+    app: Flask, name: str, interval: float, work: Callable[[], object]
+) -> PeriodicTask:
+    """Start `work` in the background unless this app runs without background workers (tests)."""
+    task = PeriodicTask(app, name, interval, work)
+    app.extensions.setdefault("souk_tasks", {})[name] = task
+    if app.config.get("SOUK_BACKGROUND_WORKERS", True):
+        task.start()
+    return task

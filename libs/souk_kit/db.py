@@ -1,0 +1,74 @@
+"""One engine per app (created in the factory, after gunicorn forks), one session per request."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from souk_kit.settings import ServiceSettings
+
+
+class Database:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.engine: Engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            connect_args={"options": "-c timezone=UTC"},
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def bind_to(self, connection: Connection) -> None:
+        """Run every session inside `connection`'s open transaction (tests roll it back)."""
+        self._sessions = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def new_session(self) -> Session:
+        return self._sessions()
+
+    def ping(self) -> None:
+        with self.new_session() as session:
+            session.execute(text("SELECT 1"))
+
+
+def init_db(app: Flask, settings: ServiceSettings) -> Database:
+    database = Database(settings)
+    app.extensions["souk_db"] = database
+
+    @app.teardown_appcontext
+    def close_request_session(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("souk_session", None)
+        if session is not None:
+            session.close()
+
+    return database
+
+
+def database() -> Database:
+    db: Database = current_app.extensions["souk_db"]
+    return db
+
+
+def get_session() -> Session:
+    """The session of the current request (or app context), opened on first use."""
+    if "souk_session" not in g:
+        g.souk_session = database().new_session()
+    session: Session = g.souk_session
+    return session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Commit the request's work when the block ends; roll it all back on any error."""
+    session = get_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,122 @@
+"""Calls between services through the gateway's internal listener, and guarding internal routes."""
+
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from flask import Blueprint, g, has_request_context, request
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from souk_kit.errors import DependencyError, NotFoundError
+from souk_kit.settings import ServiceSettings
+
+log = logging.getLogger("souk.http")
+SERVICE_TOKEN_HEADER = "X-Service-Token"
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    status: int
+    data: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class ServiceClient:
+    """A client for one other service's internal routes.
+
+    Every call has connect and read timeouts. GETs are retried on connection errors and
+    502/503/504; a write is retried only when it carries an idempotency key the callee honours.
+    Transport failures and 5xx answers raise `DependencyError` (503 to our own client).
+    """
+
+    def __init__(self, settings: ServiceSettings, service: str) -> None:
+        self.service = service
+        self.base_url = f"{settings.internal_url.rstrip('/')}/internal/{service}"
+        self.timeout = (settings.http_connect_timeout, settings.http_read_timeout)
+        self._token = settings.service_token
+        self._plain = self._session(retries=0)
+        self._retrying = self._session(retries=2)
+
+    @staticmethod
+    def _session(retries: int) -> requests.Session:
+        session = requests.Session()
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=0.05,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=None,  # which calls may retry is decided per call, see request()
+            raise_on_status=False,
+        )
+        session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=32))
+        return session
+
+    def _headers(self, idempotency_key: str | None) -> dict[str, str]:
+        headers = {SERVICE_TOKEN_HEADER: self._token}
+        if has_request_context():
+            headers["X-Request-ID"] = g.get("request_id", "")
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> ServiceResponse:
+        safe = method.upper() in ("GET", "HEAD") or idempotency_key is not None
+        session = self._retrying if safe else self._plain
+        try:
+            response = session.request(
+                method,
+                self.base_url + path,
+                json=json,
+                params=params,
+                headers=self._headers(idempotency_key),
+                timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            log.warning("%s %s%s failed: %s", method, self.service, path, error)
+            raise DependencyError(details={"service": self.service}) from None
+        if response.status_code >= 500:
+            log.warning("%s %s%s answered %s", method, self.service, path, response.status_code)
+            raise DependencyError(details={"service": self.service})
+        try:
+            data = response.json() if response.content else None
+        except ValueError:
+            raise DependencyError(details={"service": self.service}) from None
+        return ServiceResponse(response.status_code, data)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> ServiceResponse:
+        return self.request("GET", path, params=params)
+
+    def post(
+        self, path: str, json: Any = None, *, idempotency_key: str | None = None
+    ) -> ServiceResponse:
+        return self.request("POST", path, json=json, idempotency_key=idempotency_key)
+
+
+def internal_blueprint(service: str, settings: ServiceSettings) -> Blueprint:
+    """A blueprint under `/internal/<service>` that only other services (with the token) reach."""
+    blueprint = Blueprint(f"{service}_internal", __name__, url_prefix=f"/internal/{service}")
+    expected = settings.service_token.encode()
+
+    @blueprint.before_request
+    def require_service_token() -> None:
+        sent = request.headers.get(SERVICE_TOKEN_HEADER, "").encode()
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise NotFoundError()
+
+    return blueprint

@@ -1,0 +1,188 @@
+"""The transactional outbox: side effects for other services are written in the same
+transaction as the change, then delivered by a background relay with retries, in batches,
+and applied once by the receiver (`apply_once`), however often they arrive."""
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from souk_kit.background import start_periodic
+from souk_kit.db import Database
+from souk_kit.http import ServiceClient
+from souk_kit.settings import ServiceSettings
+
+log = logging.getLogger("souk.outbox")
+BATCH_SIZE = 200
+
+
+class OutboxMixin:
+    """Columns of a service's `outbox` table: `class OutboxMessage(OutboxMixin, Base)`."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, unique=True)
+    destination: Mapped[str] = mapped_column(String(40))
+    path: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (Index(f"ix_{cls.__tablename__}_due", "next_attempt_at", "id"),)
+
+
+class ProcessedMessageMixin:
+    """Ids of messages a receiver has applied: `class ProcessedMessage(ProcessedMessageMixin, Base)`."""
+
+    __tablename__ = "processed_messages"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+def send_later(
+    session: Session, model: type[OutboxMixin], destination: str, path: str, payload: dict[str, Any]
+) -> None:
+    """Queue a message for `POST /internal/<destination><path>`, committed with the caller's work."""
+    session.add(model(destination=destination, path=path, payload=payload))
+    if has_request_context():
+        g.souk_outbox_written = True
+
+
+def apply_once(session: Session, model: type[ProcessedMessageMixin], event_id: str) -> bool:
+    """True the first time `event_id` is seen (in this transaction's view); False on a repeat."""
+    inserted = session.execute(
+        insert(model.__table__)  # type: ignore[attr-defined]
+        .values(event_id=uuid.UUID(event_id))
+        .on_conflict_do_nothing()
+        .returning(model.__table__.c.event_id)  # type: ignore[attr-defined]
+    ).first()
+    return inserted is not None
+
+
+def receive_batch(
+    session: Session,
+    model: type[ProcessedMessageMixin],
+    messages: Iterable[dict[str, Any]],
+    apply: Callable[[dict[str, Any]], None],
+) -> int:
+    """Apply each message of a relay batch once; returns how many were new."""
+    applied = 0
+    for message in messages:
+        if apply_once(session, model, str(message["event_id"])):
+            apply(message["payload"])
+            applied += 1
+    return applied
+
+
+class OutboxRelay:
+    def __init__(self, database: Database, model: type[OutboxMixin], settings: ServiceSettings):
+        self._database = database
+        self._model = model
+        self._settings = settings
+        self._clients: dict[str, ServiceClient] = {}
+
+    def _client(self, destination: str) -> ServiceClient:
+        if destination not in self._clients:
+            self._clients[destination] = ServiceClient(self._settings, destination)
+        return self._clients[destination]
+
+    def deliver_due(self) -> int:
+        """Deliver one batch of due messages; returns how many were delivered."""
+        model = self._model
+        delivered = 0
+        with self._database.new_session() as session, session.begin():
+            due = session.scalars(
+                select(model)
+                .where(model.next_attempt_at <= func.now())
+                .order_by(model.id)
+                .limit(BATCH_SIZE)
+                .with_for_update(skip_locked=True)
+            ).all()
+            groups: dict[tuple[str, str], list[OutboxMixin]] = defaultdict(list)
+            for message in due:
+                groups[(message.destination, message.path)].append(message)
+            for (destination, path), messages in groups.items():
+                body = {
+                    "messages": [
+                        {"event_id": str(m.event_id), "payload": m.payload} for m in messages
+                    ]
+                }
+                try:
+                    answer = self._client(destination).post(
+                        path, body, idempotency_key=str(messages[0].event_id)
+                    )
+                    ok = answer.ok
+                except Exception:
+                    ok = False
+                if ok:
+                    session.execute(delete(model).where(model.id.in_([m.id for m in messages])))
+                    delivered += len(messages)
+                    continue
+                log.warning("outbox delivery to %s%s failed; will retry", destination, path)
+                for message in messages:
+                    message.attempts += 1
+                    backoff = min(60.0, 0.5 * 2 ** min(message.attempts, 7))
+                    message.next_attempt_at = datetime.now().astimezone() + timedelta(
+                        seconds=backoff
+                    )
+        return delivered
+
+    def run_until_idle(self) -> None:
+        while self.deliver_due() == BATCH_SIZE:
+            pass
+
+
+def init_outbox(
+    app: Flask, database: Database, model: type[OutboxMixin], settings: ServiceSettings
+) -> OutboxRelay:
+    relay = OutboxRelay(database, model, settings)
+    app.extensions["souk_outbox"] = relay
+    task = start_periodic(app, "outbox", settings.outbox_poll_seconds, relay.run_until_idle)
+
+    @app.teardown_request
+    def wake_relay(_exc: BaseException | None) -> None:
+        if g.pop("souk_outbox_written", False):
+            task.wake()
+
+    return relay
+
+
+def outbox_relay() -> OutboxRelay:
+    relay: OutboxRelay = current_app.extensions["souk_outbox"]
+    return relay
+
+
+def record_event(
+    session: Session,
+    model: type[OutboxMixin],
+    event_type: str,
+    *,
+    user_id: str | None = None,
+    product_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Queue a server-side activity event (`order_placed`, `login`, …) for the activity service."""
+    payload = {
+        "type": event_type,
+        "user_id": user_id,
+        "product_id": product_id,
+        "metadata": metadata or {},
+        "at": datetime.now().astimezone().isoformat(),
+    }
+    send_later(session, model, "activity", "/events", payload)

@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads from the environment.
+
+    A service subclasses this for its own settings; `SOUK_` variables map to fields
+    (`SOUK_INTERNAL_URL` ↔ `internal_url`), `DATABASE_URL` is read as is.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SOUK_", extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql+psycopg2://postgres@localhost/souk",
+        validation_alias="DATABASE_URL",
+    )
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    internal_url: str = "http://127.0.0.1:8081"
+    service_token: str = ""
+    jwt_public_key_file: Path = REPO_ROOT / "var" / "secrets" / "jwt_public.pem"
+    jwt_private_key_file: Path | None = None
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    revocation_refresh_seconds: float = 2.0
+    http_connect_timeout: float = 1.0
+    http_read_timeout: float = 5.0
+    var_dir: Path = REPO_ROOT / "var"
+    log_dir: Path = REPO_ROOT / "var" / "log"
+    media_dir: Path = REPO_ROOT / "var" / "media"
+    background_workers: bool = True
+    outbox_poll_seconds: float = 0.5

@@ -1,0 +1,111 @@
+"""Request validation at the edge with pydantic; the same models feed the OpenAPI document."""
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import Response, jsonify, request
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from souk_kit.errors import UnsupportedMediaTypeError, ValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Schema(BaseModel):
+    """Base of request bodies: unknown fields are ignored (they never grant anything)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+@dataclass
+class RouteSpec:
+    summary: str | None = None
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
+    roles: tuple[str, ...] = ()
+    public: bool = True
+
+
+def route_spec(view: Callable[..., Any]) -> RouteSpec:
+    """The spec attached to a view, created on first use (decorators share it)."""
+    spec: RouteSpec | None = getattr(view, "_souk_spec", None)
+    if spec is None:
+        spec = RouteSpec()
+        view._souk_spec = spec  # type: ignore[attr-defined]
+    return spec
+
+
+def field_errors(error: PydanticValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        name = ".".join(str(part) for part in item["loc"]) or "body"
+        fields.setdefault(name, item["msg"])
+    return fields
+
+
+def parse_model(model: type[BaseModel], data: Any, what: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as error:
+        raise ValidationError(
+            f"The {what} is not valid", details={"fields": field_errors(error)}
+        ) from None
+
+
+def json_body() -> Any:
+    if not request.get_data(cache=True):
+        return {}
+    if not request.is_json:
+        raise UnsupportedMediaTypeError("Send the body as application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("The request body is not valid JSON", code="malformed_json")
+    return data
+
+
+def query_args() -> dict[str, Any]:
+    return {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+
+
+def to_response(result: Any) -> Any:
+    """Let views return pydantic models (optionally with a status) as JSON."""
+    status = None
+    if isinstance(result, tuple):
+        result, status = result[0], result[1]
+    if isinstance(result, BaseModel):
+        response: Response = jsonify(result.model_dump(mode="json"))
+        if status is not None:
+            response.status_code = status
+        return response
+    return (result, status) if status is not None else result
+
+
+def validate(
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    responses: dict[int, type[BaseModel] | None] | None = None,
+    summary: str | None = None,
+) -> Callable[[F], F]:
+    """Parse the JSON body and/or query string into models passed as `body=` / `query=`."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if body is not None:
+                kwargs["body"] = parse_model(body, json_body(), "request body")
+            if query is not None:
+                kwargs["query"] = parse_model(query, query_args(), "query string")
+            return to_response(view(*args, **kwargs))
+
+        spec = route_spec(wrapper)
+        spec.body, spec.query = body, query
+        spec.responses = dict(responses or {})
+        spec.summary = summary or (view.__doc__ or "").strip().split("\n")[0] or None
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,218 @@
+from typing import Any
+
+from argon2 import PasswordHasher
+from flask import Blueprint, current_app
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, requires
+from souk_kit.db import transaction
+from souk_kit.errors import UnauthorizedError
+from souk_kit.validation import validate
+
+from services.auth import service
+from services.auth.models import User
+from services.auth.schemas import (
+    LoginBody,
+    MessageOut,
+    PasswordChange,
+    ProfileUpdate,
+    RefreshBody,
+    RegisterBody,
+    RegisteredOut,
+    RevocationsQuery,
+    TokensOut,
+    UserCreate,
+    UserIdsQuery,
+    UserOut,
+    UserQuery,
+    UserUpdate,
+)
+from services.auth.settings import AuthSettings
+
+public = Blueprint("auth", __name__, url_prefix="/api/auth")
+
+
+def hasher() -> PasswordHasher:
+    password_hasher: PasswordHasher = current_app.extensions["auth_hasher"]
+    return password_hasher
+
+
+def settings() -> AuthSettings:
+    auth_settings = settings_of(current_app)
+    assert isinstance(auth_settings, AuthSettings)
+    return auth_settings
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,  # type: ignore[arg-type]
+        phone=user.phone,
+        addresses=user.addresses,  # type: ignore[arg-type]
+        shop_name=user.shop_name,
+        zone=user.zone,
+        active=user.active,
+        created_at=user.created_at,
+    )
+
+
+def tokens_out(signed_in: service.SignedIn) -> TokensOut:
+    return TokensOut(
+        token=signed_in.access_token,
+        access_token=signed_in.access_token,
+        refresh_token=signed_in.refresh_token,
+        expires_in=signed_in.expires_in,
+        user_id=signed_in.user.id,
+        role=signed_in.user.role,  # type: ignore[arg-type]
+    )
+
+
+@public.post("/register")
+@validate(body=RegisterBody, responses={201: RegisteredOut})
+def register(body: RegisterBody) -> Any:
+    """Create a customer account (a `role` in the body is ignored)."""
+    with transaction() as session:
+        user = service.register_user(session, hasher(), body)
+        return RegisteredOut(user_id=user.id, email=user.email, role="customer"), 201
+
+
+@public.post("/login")
+@validate(body=LoginBody, responses={200: TokensOut})
+def login(body: LoginBody) -> Any:
+    """Sign in: an access token and a refresh token."""
+    with transaction() as session:
+        signed_in = service.sign_in(session, hasher(), settings(), body.email, body.password)
+    if signed_in is None:
+        raise UnauthorizedError("Wrong email or password", code="invalid_credentials")
+    return tokens_out(signed_in)
+
+
+@public.post("/refresh")
+@validate(body=RefreshBody, responses={200: TokensOut})
+def refresh(body: RefreshBody) -> Any:
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+    with transaction() as session:
+        signed_in = service.rotate_refresh_token(session, settings(), body.refresh_token)
+    if signed_in is None:
+        raise UnauthorizedError("The refresh token is not valid", code="invalid_refresh_token")
+    return tokens_out(signed_in)
+
+
+@public.post("/logout")
+@requires()
+@validate(responses={200: MessageOut})
+def logout() -> Any:
+    """End this session: its access and refresh tokens stop working everywhere."""
+    with transaction() as session:
+        service.revoke_session(session, current_identity().session_id)
+    return MessageOut(message="Logged out")
+
+
+@public.get("/me")
+@requires()
+@validate(responses={200: UserOut})
+def me() -> Any:
+    with transaction() as session:
+        return user_out(service.find_user(session, current_identity().user_id))
+
+
+@public.patch("/me")
+@requires()
+@validate(body=ProfileUpdate, responses={200: UserOut})
+def update_me(body: ProfileUpdate) -> Any:
+    with transaction() as session:
+        return user_out(service.update_profile(session, current_identity().user_id, body))
+
+
+@public.post("/password")
+@requires()
+@validate(body=PasswordChange, responses={200: MessageOut})
+def change_password(body: PasswordChange) -> Any:
+    """Change the password; every other session of the user ends."""
+    identity = current_identity()
+    with transaction() as session:
+        service.change_password(
+            session,
+            hasher(),
+            identity.user_id,
+            identity.session_id,
+            body.current_password,
+            body.new_password,
+        )
+    return MessageOut(message="Password changed")
+
+
+@public.get("/users")
+@requires("admin")
+@validate(query=UserQuery)
+def list_users(query: UserQuery) -> Any:
+    with transaction() as session:
+        return service.list_users(session, query, lambda u: user_out(u).model_dump(mode="json"))
+
+
+@public.post("/users")
+@requires("admin")
+@validate(body=UserCreate, responses={201: UserOut})
+def create_user(body: UserCreate) -> Any:
+    """Register staff, a shop (`seller` with `shop_name`) or delivery crew (`courier` with `zone`)."""
+    with transaction() as session:
+        return user_out(service.create_user(session, hasher(), body)), 201
+
+
+@public.get("/users/<user_id>")
+@requires("admin")
+@validate(responses={200: UserOut})
+def get_user(user_id: str) -> Any:
+    with transaction() as session:
+        return user_out(service.find_user(session, user_id))
+
+
+@public.patch("/users/<user_id>")
+@requires("admin")
+@validate(body=UserUpdate, responses={200: UserOut})
+def update_user(user_id: str, body: UserUpdate) -> Any:
+    """Change a user; disabling them or changing their role ends their sessions."""
+    with transaction() as session:
+        admin_id = current_identity().user_id
+        return user_out(service.update_user(session, admin_id, user_id, body))
+
+
+@public.delete("/users/<user_id>")
+@requires("admin")
+@validate(responses={200: MessageOut})
+def delete_user(user_id: str) -> Any:
+    with transaction() as session:
+        service.delete_user(session, current_identity().user_id, user_id)
+    return MessageOut(message="User deleted")
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.get("/revocations")
+    @validate(query=RevocationsQuery)
+    def revocations(query: RevocationsQuery) -> Any:
+        with transaction() as session:
+            ids, cursor = service.revoked_session_ids(session, settings(), query.since)
+        return {"session_ids": ids, "cursor": cursor}
+
+    @internal.get("/users")
+    @validate(query=UserIdsQuery)
+    def users(query: UserIdsQuery) -> Any:
+        """Public facts about many users at once (names, shops, zones) for other services."""
+        with transaction() as session:
+            found = service.users_by_ids(session, query.ids.split(","))
+            return {
+                "items": [
+                    {
+                        "user_id": str(u.id),
+                        "name": u.name,
+                        "role": u.role,
+                        "shop_name": u.shop_name,
+                        "zone": u.zone,
+                        "active": u.active and u.deleted_at is None,
+                    }
+                    for u in found
+                ]
+            }
+
+    return internal

@@ -1,0 +1,121 @@
+import uuid
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import BaseModel, EmailStr, Field, model_validator
+from souk_kit.pagination import PageQuery
+from souk_kit.validation import Schema
+
+Role = Literal["customer", "seller", "courier", "admin"]
+Password = Field(min_length=8, max_length=128)
+Phone = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,32}$")
+
+
+class Address(Schema):
+    label: str | None = Field(None, max_length=40)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postal_code: str | None = Field(None, max_length=20)
+    country: str = Field(min_length=2, max_length=56)
+    phone: str | None = Phone
+
+
+class RegisterBody(Schema):
+    email: EmailStr = Field(max_length=254)
+    password: str = Password
+    name: str = Field("", max_length=100)
+
+
+class LoginBody(Schema):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshBody(Schema):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ProfileUpdate(Schema):
+    name: str | None = Field(None, max_length=100)
+    phone: str | None = Phone
+    addresses: list[Address] | None = Field(None, max_length=10)
+
+
+class PasswordChange(Schema):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Password
+
+
+class UserCreate(Schema):
+    email: EmailStr = Field(max_length=254)
+    password: str = Password
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    shop_name: str | None = Field(None, min_length=1, max_length=100)
+    zone: str | None = Field(None, min_length=1, max_length=40)
+    phone: str | None = Phone
+
+    @model_validator(mode="after")
+    def shops_and_zones(self) -> Self:
+        if self.role == "seller" and not self.shop_name:
+            raise ValueError("a seller needs a shop_name")
+        if self.role == "courier" and not self.zone:
+            raise ValueError("a courier needs a zone")
+        return self
+
+
+class UserUpdate(Schema):
+    active: bool | None = None
+    role: Role | None = None
+    name: str | None = Field(None, min_length=1, max_length=100)
+    shop_name: str | None = Field(None, min_length=1, max_length=100)
+    zone: str | None = Field(None, min_length=1, max_length=40)
+    phone: str | None = Phone
+
+
+class UserQuery(PageQuery):
+    role: Role | None = None
+    q: str | None = Field(None, max_length=100)
+
+
+class UserIdsQuery(BaseModel):
+    ids: str = Field(max_length=40 * 100)
+
+
+class RevocationsQuery(BaseModel):
+    since: datetime | None = None
+
+
+class UserOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    phone: str | None
+    addresses: list[Address]
+    shop_name: str | None
+    zone: str | None
+    active: bool
+    created_at: datetime
+
+
+class RegisteredOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    role: Role
+    message: str = "User registered"
+
+
+class TokensOut(BaseModel):
+    token: str
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    user_id: uuid.UUID
+    role: Role
+
+
+class MessageOut(BaseModel):
+    message: str
