@@ -1,0 +1,108 @@
+"""The other services the cart asks: products (names, prices, sellers) and inventory (stock).
+
+Routes find these in `app.extensions` (`cart_products`, `cart_inventory`) so tests can put
+small fakes in their place.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from flask import current_app
+from souk_kit.errors import DependencyError
+from souk_kit.http import ServiceClient
+from souk_kit.settings import ServiceSettings
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    id: uuid.UUID
+    name: str
+    seller_id: uuid.UUID
+    price: Decimal
+    effective_price: Decimal
+    currency: str
+    active: bool
+
+
+class Products(Protocol):
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+        """The products the catalogue knows among `ids` (unknown ids are left out)."""
+        ...
+
+
+class Inventory(Protocol):
+    def available(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Units that can still be sold per product (products without a stock row are left out)."""
+        ...
+
+
+def _ids_param(ids: Iterable[uuid.UUID]) -> str:
+    return ",".join(sorted({str(i) for i in ids}))
+
+
+class ProductsClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._client = ServiceClient(settings, "products")
+
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+        param = _ids_param(ids)
+        if not param:
+            return {}
+        answer = self._client.get("/batch", params={"ids": param})
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise DependencyError(details={"service": "products"})
+        try:
+            return {
+                facts.id: facts
+                for facts in (
+                    ProductFacts(
+                        id=uuid.UUID(str(item["id"])),
+                        name=str(item["name"]),
+                        seller_id=uuid.UUID(str(item["seller_id"])),
+                        price=Decimal(str(item["price"])).quantize(CENT),
+                        effective_price=Decimal(
+                            str(item.get("effective_price") or item["price"])
+                        ).quantize(CENT),
+                        currency=str(item.get("currency") or "USD"),
+                        active=bool(item.get("active", True)),
+                    )
+                    for item in answer.data["items"]
+                )
+            }
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            raise DependencyError(details={"service": "products"}) from None
+
+
+class InventoryClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._client = ServiceClient(settings, "inventory")
+
+    def available(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+        param = _ids_param(ids)
+        if not param:
+            return {}
+        answer = self._client.get("/levels", params={"ids": param})
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise DependencyError(details={"service": "inventory"})
+        try:
+            return {
+                uuid.UUID(str(item["product_id"])): int(item["available"])
+                for item in answer.data["items"]
+            }
+        except (KeyError, TypeError, ValueError):
+            raise DependencyError(details={"service": "inventory"}) from None
+
+
+def products() -> Products:
+    client: Products = current_app.extensions["cart_products"]
+    return client
+
+
+def inventory() -> Inventory:
+    client: Inventory = current_app.extensions["cart_inventory"]
+    return client

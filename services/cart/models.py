@@ -1,0 +1,70 @@
+import uuid
+from datetime import datetime
+
+from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    MetaData,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema="cart")
+
+
+class Cart(Base):
+    """One row per user who has ever held a cart: the lock that serialises changes to it.
+
+    Every write to a user's lines first locks this row (`SELECT ... FOR UPDATE`), so rules
+    that look at the whole cart (at most `max_shops` shops) cannot be raced past.
+    """
+
+    __tablename__ = "carts"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class CartItem(Base):
+    """One product in a user's cart. `name` and `seller_id` are kept from when it was added, so
+    a line whose product has since vanished from the catalogue can still be shown."""
+
+    __tablename__ = "cart_items"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("cart.carts.user_id", ondelete="CASCADE")
+    )
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    quantity: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        # Also the index for "this user's lines" (its leading column).
+        UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
+        CheckConstraint("quantity BETWEEN 1 AND 99", name="ck_cart_items_quantity"),
+    )
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ProcessedMessage(ProcessedMessageMixin, Base):
+    pass

@@ -1,0 +1,113 @@
+from typing import Any
+
+from flask import Blueprint, current_app
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, requires
+from souk_kit.db import transaction
+from souk_kit.validation import validate
+
+from services.cart import service
+from services.cart.clients import inventory, products
+from services.cart.schemas import (
+    AddItemBody,
+    CartLineOut,
+    CartOut,
+    ItemAddedOut,
+    MessageOut,
+    OutboxBatch,
+    QuantityBody,
+    RawCartOut,
+    RawLineOut,
+)
+from services.cart.settings import CartSettings
+
+public = Blueprint("cart", __name__, url_prefix="/api/cart")
+
+
+def settings() -> CartSettings:
+    cart_settings = settings_of(current_app)
+    assert isinstance(cart_settings, CartSettings)
+    return cart_settings
+
+
+def me() -> Any:
+    return service.parse_id(current_identity().user_id)
+
+
+@public.get("")
+@requires()
+@validate(responses={200: CartOut})
+def view_cart() -> Any:
+    """The caller's cart with current names and prices; unavailable lines are not in the subtotal."""
+    with transaction() as session:
+        return service.view_cart(session, settings(), products(), me())
+
+
+@public.post("")
+@requires()
+@validate(body=AddItemBody, responses={201: ItemAddedOut})
+def add_item(body: AddItemBody) -> Any:
+    """Add a product; the same product again adds to its quantity (at most 99 per product)."""
+    product = service.sellable_product(products(), body.product_id)
+    available = inventory().available([product.id]).get(product.id, 0)
+    with transaction() as session:
+        item_id = service.add_item(session, settings(), me(), product, body.quantity, available)
+    return ItemAddedOut(item_id=item_id), 201
+
+
+@public.delete("")
+@requires()
+@validate(responses={200: MessageOut})
+def empty_cart() -> Any:
+    with transaction() as session:
+        service.empty_cart(session, me())
+    return MessageOut(message="Cart emptied")
+
+
+@public.patch("/<item_id>")
+@requires()
+@validate(body=QuantityBody, responses={200: CartLineOut})
+def change_quantity(item_id: str, body: QuantityBody) -> Any:
+    """Set a line's quantity; 0 removes it (then the answer is only a message)."""
+    with transaction() as session:
+        line = service.change_quantity(
+            session, products(), inventory(), me(), item_id, body.quantity
+        )
+    return line if line is not None else MessageOut(message="Item removed from cart")
+
+
+@public.delete("/<item_id>")
+@requires()
+@validate(responses={200: MessageOut})
+def remove_item(item_id: str) -> Any:
+    with transaction() as session:
+        service.remove_item(session, me(), item_id)
+    return MessageOut(message="Item removed from cart")
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.get("/carts/<user_id>")
+    @validate(responses={200: RawCartOut})
+    def raw_cart(user_id: str) -> Any:
+        """A user's lines without prices (checkout prices them itself)."""
+        owner = service.parse_id(user_id)
+        with transaction() as session:
+            lines = service.raw_lines(session, owner)
+        return RawCartOut(
+            user_id=owner,
+            items=[
+                RawLineOut(product_id=l.product_id, quantity=l.quantity, seller_id=l.seller_id)
+                for l in lines
+            ],
+        )
+
+    @internal.post("/checked-out")
+    @validate(body=OutboxBatch)
+    def checked_out(body: OutboxBatch) -> Any:
+        """Outbox receiver: an order took these quantities out of the buyer's cart."""
+        messages = [m.model_dump(mode="json") for m in body.messages]
+        with transaction() as session:
+            applied = service.receive_checkouts(session, messages)
+        return {"applied": applied}
+
+    return internal

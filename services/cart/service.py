@@ -1,0 +1,280 @@
+"""The cart use cases: what a user holds, under the shop, quantity and stock rules."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from souk_kit.errors import ConflictError, NotFoundError, ValidationError
+from souk_kit.outbox import receive_batch, record_event
+from souk_kit.validation import parse_model
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.cart.clients import Inventory, ProductFacts, Products
+from services.cart.models import Cart, CartItem, OutboxMessage, ProcessedMessage
+from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutPayload
+from services.cart.settings import CartSettings
+
+CENT = Decimal("0.01")
+
+
+class ProductNotFoundError(NotFoundError):
+    code = "product_not_found"
+    message = "No such product in the catalogue"
+
+
+class ItemNotFoundError(NotFoundError):
+    code = "item_not_found"
+    message = "No such item in your cart"
+
+
+class TooManyShopsError(ConflictError):
+    code = "too_many_shops"
+    message = "A cart may hold items from at most 3 shops"
+
+
+class InsufficientStockError(ConflictError):
+    code = "insufficient_stock"
+    message = "Not enough stock for this quantity"
+
+
+class ProductUnavailableError(ConflictError):
+    code = "product_unavailable"
+    message = "This product is no longer sold; you can only lower its quantity or remove it"
+
+
+class CartFullError(ConflictError):
+    code = "cart_full"
+    message = "The cart holds too many different products"
+
+
+def parse_id(value: str | uuid.UUID, error: type[NotFoundError] = NotFoundError) -> uuid.UUID:
+    """A path id as a UUID; anything malformed is simply not found."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+    except ValueError:
+        raise error() from None
+
+
+def lock_cart(session: Session, user_id: uuid.UUID) -> None:
+    """Create the user's cart row if needed and hold its lock until the transaction ends."""
+    session.execute(insert(Cart).values(user_id=user_id).on_conflict_do_nothing())
+    session.execute(select(Cart.user_id).where(Cart.user_id == user_id).with_for_update())
+
+
+def _lines(session: Session, user_id: uuid.UUID) -> list[CartItem]:
+    return list(
+        session.scalars(
+            select(CartItem)
+            .where(CartItem.user_id == user_id)
+            .order_by(CartItem.created_at, CartItem.id)
+        )
+    )
+
+
+def _owned_item(session: Session, user_id: uuid.UUID, item_id: str) -> CartItem:
+    item = session.scalar(
+        select(CartItem).where(
+            CartItem.id == parse_id(item_id, ItemNotFoundError), CartItem.user_id == user_id
+        )
+    )
+    if item is None:
+        raise ItemNotFoundError()
+    return item
+
+
+def sellable_product(products: Products, product_id: uuid.UUID) -> ProductFacts:
+    facts = products.batch([product_id]).get(product_id)
+    if facts is None or not facts.active:
+        raise ProductNotFoundError()
+    return facts
+
+
+def _check_stock(product_id: uuid.UUID, wanted: int, available: int) -> None:
+    if wanted > available:
+        raise InsufficientStockError(
+            details={"product_id": str(product_id), "requested": wanted, "available": available}
+        )
+
+
+def _check_quantity_limit(wanted: int, in_cart: int) -> None:
+    if wanted > MAX_QUANTITY:
+        raise ValidationError(
+            f"A cart holds at most {MAX_QUANTITY} of one product",
+            code="quantity_limit",
+            details={
+                "fields": {"quantity": f"{in_cart} already in the cart; at most {MAX_QUANTITY}"},
+                "in_cart": in_cart,
+            },
+        )
+
+
+def add_item(
+    session: Session,
+    settings: CartSettings,
+    user_id: uuid.UUID,
+    product: ProductFacts,
+    quantity: int,
+    available: int,
+) -> uuid.UUID:
+    """Add `quantity` of a sellable product (its stock level read just before) to the cart.
+
+    The user's cart is locked first, so the shop count and the line total are read and
+    written by one writer at a time. The same product again adds to its line.
+    """
+    lock_cart(session, user_id)
+    lines = _lines(session, user_id)
+    existing = next((line for line in lines if line.product_id == product.id), None)
+    in_cart = existing.quantity if existing else 0
+    _check_quantity_limit(in_cart + quantity, in_cart)
+    if existing is None:
+        shops = {line.seller_id for line in lines}
+        if product.seller_id not in shops and len(shops) >= settings.max_shops:
+            raise TooManyShopsError(
+                f"A cart may hold items from at most {settings.max_shops} shops",
+                details={"max_shops": settings.max_shops, "shops_in_cart": len(shops)},
+            )
+        if len(lines) >= settings.max_cart_lines:
+            raise CartFullError(details={"max_lines": settings.max_cart_lines})
+    _check_stock(product.id, in_cart + quantity, available)
+
+    statement = insert(CartItem).values(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        product_id=product.id,
+        seller_id=product.seller_id,
+        name=product.name[:200],
+        quantity=quantity,
+    )
+    item_id: uuid.UUID = session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_cart_items_user_product",
+            set_={
+                "quantity": CartItem.quantity + statement.excluded.quantity,
+                "name": statement.excluded.name,
+                "updated_at": func.now(),
+            },
+        ).returning(CartItem.id)
+    ).scalar_one()
+    record_event(
+        session,
+        OutboxMessage,
+        "add_to_cart",
+        user_id=str(user_id),
+        product_id=str(product.id),
+        metadata={"quantity": quantity, "seller_id": str(product.seller_id)},
+    )
+    return item_id
+
+
+def _line_out(item: CartItem, facts: ProductFacts | None) -> CartLineOut:
+    available = facts is not None and facts.active
+    unit_price = facts.effective_price.quantize(CENT) if facts is not None else None
+    return CartLineOut(
+        item_id=item.id,
+        product_id=item.product_id,
+        name=facts.name if facts is not None else item.name,
+        unit_price=unit_price,
+        quantity=item.quantity,
+        line_total=(unit_price * item.quantity).quantize(CENT)
+        if available and unit_price is not None
+        else None,
+        seller_id=facts.seller_id if facts is not None else item.seller_id,
+        available=available,
+    )
+
+
+def view_cart(
+    session: Session, settings: CartSettings, products: Products, user_id: uuid.UUID
+) -> CartOut:
+    """The cart with today's names and prices: one batch call to the catalogue for all lines."""
+    lines = _lines(session, user_id)
+    facts = products.batch(line.product_id for line in lines) if lines else {}
+    items = [_line_out(line, facts.get(line.product_id)) for line in lines]
+    subtotal = sum((i.line_total for i in items if i.line_total is not None), Decimal("0"))
+    currencies = {facts[i.product_id].currency for i in items if i.available}
+    currency = currencies.pop() if len(currencies) == 1 else settings.currency
+    return CartOut(items=items, subtotal=subtotal.quantize(CENT), currency=currency)
+
+
+def change_quantity(
+    session: Session,
+    products: Products,
+    inventory: Inventory,
+    user_id: uuid.UUID,
+    item_id: str,
+    quantity: int,
+) -> CartLineOut | None:
+    """Set a line's quantity (0 removes it; None is returned then).
+
+    Raising a quantity must fit the available stock and needs a product still on sale;
+    lowering it is always allowed.
+    """
+    lock_cart(session, user_id)
+    item = _owned_item(session, user_id, item_id)
+    if quantity == 0:
+        session.delete(item)
+        session.flush()
+        return None
+    facts = products.batch([item.product_id]).get(item.product_id)
+    if quantity > item.quantity:
+        if facts is None or not facts.active:
+            raise ProductUnavailableError()
+        available = inventory.available([item.product_id]).get(item.product_id, 0)
+        _check_stock(item.product_id, quantity, available)
+    item.quantity = quantity
+    if facts is not None:
+        item.name = facts.name[:200]
+    session.flush()
+    return _line_out(item, facts)
+
+
+def remove_item(session: Session, user_id: uuid.UUID, item_id: str) -> None:
+    lock_cart(session, user_id)
+    session.delete(_owned_item(session, user_id, item_id))
+    session.flush()
+
+
+def empty_cart(session: Session, user_id: uuid.UUID) -> int:
+    """Remove every line; returns how many there were."""
+    lock_cart(session, user_id)
+    removed = session.execute(delete(CartItem).where(CartItem.user_id == user_id))
+    return int(removed.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RawLine:
+    product_id: uuid.UUID
+    quantity: int
+    seller_id: uuid.UUID
+
+
+def raw_lines(session: Session, user_id: uuid.UUID) -> list[RawLine]:
+    return [RawLine(i.product_id, i.quantity, i.seller_id) for i in _lines(session, user_id)]
+
+
+def apply_checkout(session: Session, payload: CheckedOutPayload) -> None:
+    """Take an order's quantities out of the buyer's cart; lines that reach 0 go away."""
+    lock_cart(session, payload.user_id)
+    for line in payload.lines:
+        mine = (CartItem.user_id == payload.user_id, CartItem.product_id == line.product_id)
+        session.execute(delete(CartItem).where(*mine, CartItem.quantity <= line.quantity))
+        session.execute(
+            update(CartItem)
+            .where(*mine)
+            .values(quantity=CartItem.quantity - line.quantity, updated_at=func.now())
+        )
+
+
+def receive_checkouts(session: Session, messages: list[dict[str, Any]]) -> int:
+    """Apply a relay batch of `checked-out` messages, each once."""
+    return receive_batch(
+        session,
+        ProcessedMessage,
+        messages,
+        lambda payload: apply_checkout(
+            session, parse_model(CheckedOutPayload, payload, "checked-out message")
+        ),
+    )
