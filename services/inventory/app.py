@@ -1,8 +1,36 @@
 from flask import Flask
 from souk_kit.app import create_service_app
-from souk_kit.settings import ServiceSettings
+from souk_kit.background import start_periodic
+from souk_kit.db import Database
+from souk_kit.http import internal_blueprint
+from souk_kit.outbox import init_outbox
+
+from services.inventory.models import OutboxMessage
+from services.inventory.routes import internal_routes, public
+from services.inventory.service import expire_reservations
+from services.inventory.settings import InventorySettings
 
 
-def create_app(settings: ServiceSettings | None = None) -> Flask:
-    settings = settings or ServiceSettings()
-    return create_service_app("inventory", settings, [])
+def expiry_work(database: Database, settings: InventorySettings) -> None:
+    """Release every hold past its expiry, one committed batch at a time."""
+    batch = settings.reservation_expiry_batch
+    while True:
+        with database.new_session() as session, session.begin():
+            released = expire_reservations(session, batch)
+        if released < batch:
+            return
+
+
+def create_app(settings: InventorySettings | None = None) -> Flask:
+    settings = settings or InventorySettings()
+    internal = internal_routes(internal_blueprint("inventory", settings))
+    app = create_service_app("inventory", settings, [public, internal])
+    database: Database = app.extensions["souk_db"]
+    init_outbox(app, database, OutboxMessage, settings)
+    start_periodic(
+        app,
+        "reservation-expiry",
+        settings.reservation_expiry_poll_seconds,
+        lambda: expiry_work(database, settings),
+    )
+    return app

@@ -1,0 +1,155 @@
+"""Inventory's tables: stock per product, reservations keyed by order id, and the ledger.
+
+Invariants the database enforces as a backstop to the conditional updates in service.py:
+`0 <= reserved <= stock`, so neither on-hand nor available stock can ever be negative.
+"""
+
+import uuid
+from datetime import datetime
+
+from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema="inventory")
+
+
+class StockItem(Base):
+    """One product's stock: `stock` on hand, `reserved` held for checkouts; available = the rest.
+
+    `version` grows with every change of available stock, in the same UPDATE, so the
+    products read model can drop messages that arrive out of order.
+    """
+
+    __tablename__ = "stock_items"
+
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    stock: Mapped[int] = mapped_column(Integer)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    @property
+    def available(self) -> int:
+        return self.stock - self.reserved
+
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="ck_stock_items_stock_not_negative"),
+        CheckConstraint("reserved >= 0", name="ck_stock_items_reserved_not_negative"),
+        CheckConstraint("reserved <= stock", name="ck_stock_items_reserved_within_stock"),
+        Index("ix_stock_items_seller_created", "seller_id", "created_at", "product_id"),
+        Index("ix_stock_items_created", "created_at", "product_id"),
+        # Alerts read only the rows at or under their threshold.
+        Index(
+            "ix_stock_items_low",
+            "seller_id",
+            "product_id",
+            postgresql_where=text("stock - reserved <= low_stock_threshold"),
+        ),
+    )
+
+
+class Reservation(Base):
+    """Stock held for one order: `held` → `committed` (sold) → `returned`, or `held` →
+    `released` (by the orders service) / `expired` (never committed within the TTL)."""
+
+    __tablename__ = "reservations"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="held")
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('held', 'committed', 'released', 'expired', 'returned')",
+            name="ck_reservations_status",
+        ),
+        # The expiry loop scans only the holds.
+        Index(
+            "ix_reservations_held_expires",
+            "expires_at",
+            postgresql_where=text("status = 'held'"),
+        ),
+    )
+
+
+class ReservationLine(Base):
+    __tablename__ = "reservation_lines"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("inventory.stock_items.product_id"), primary_key=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_reservation_lines_quantity_positive"),
+        Index("ix_reservation_lines_product", "product_id"),
+    )
+
+
+class StockMovement(Base):
+    """The ledger: one row per change of a product's on-hand stock (and per release of a hold).
+
+    `quantity` is the signed change of `stock`, so for every product the movements sum to
+    its stock; `reserved_change` is the signed change of `reserved` the movement made.
+    """
+
+    __tablename__ = "stock_movements"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("inventory.stock_items.product_id", ondelete="CASCADE")
+    )
+    change_type: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    reserved_change: Mapped[int] = mapped_column(Integer, default=0)
+    old_stock: Mapped[int] = mapped_column(Integer)
+    new_stock: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(
+            "change_type IN ('restock', 'purchase', 'adjustment', 'release', 'return')",
+            name="ck_stock_movements_change_type",
+        ),
+        CheckConstraint("new_stock = old_stock + quantity", name="ck_stock_movements_adds_up"),
+        Index("ix_stock_movements_product_id", "product_id", "id"),
+    )
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ProcessedMessage(ProcessedMessageMixin, Base):
+    pass

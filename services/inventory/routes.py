@@ -1,0 +1,185 @@
+from typing import Any
+
+from flask import Blueprint, current_app
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, requires
+from souk_kit.db import transaction
+from souk_kit.pagination import PageQuery
+from souk_kit.validation import validate
+
+from services.inventory import service
+from services.inventory.models import StockItem, StockMovement
+from services.inventory.schemas import (
+    LevelIdsQuery,
+    LevelsOut,
+    LevelsQuery,
+    MovementOut,
+    RelayBatch,
+    ReservationBody,
+    ReservationLineOut,
+    ReservationOut,
+    ReservationStatusOut,
+    StockUpdate,
+    StockUpdatedOut,
+    ThresholdUpdate,
+    ThresholdUpdatedOut,
+)
+from services.inventory.settings import InventorySettings
+
+public = Blueprint("inventory", __name__, url_prefix="/api/inventory")
+
+
+def settings() -> InventorySettings:
+    inventory_settings = settings_of(current_app)
+    assert isinstance(inventory_settings, InventorySettings)
+    return inventory_settings
+
+
+def levels(item: StockItem) -> dict[str, Any]:
+    return {
+        "product_id": item.product_id,
+        "seller_id": item.seller_id,
+        "stock": item.stock,
+        "reserved": item.reserved,
+        "available": item.available,
+        "low_stock_threshold": item.low_stock_threshold,
+        "low_stock": item.available <= item.low_stock_threshold,
+        "updated_at": item.updated_at,
+    }
+
+
+def levels_json(item: StockItem) -> dict[str, Any]:
+    return LevelsOut(**levels(item)).model_dump(mode="json")
+
+
+def movement_json(movement: StockMovement) -> dict[str, Any]:
+    return MovementOut.model_validate(movement, from_attributes=True).model_dump(mode="json")
+
+
+@public.get("")
+@requires("seller", "admin")
+@validate(query=LevelsQuery)
+def list_levels(query: LevelsQuery) -> Any:
+    """Stock levels: a seller's own products, or every product for an admin (`seller_id` filters)."""
+    with transaction() as session:
+        return service.list_levels(session, current_identity(), query, levels_json)
+
+
+@public.get("/alerts")
+@requires("seller", "admin")
+@validate(query=LevelsQuery)
+def list_alerts(query: LevelsQuery) -> Any:
+    """Products whose available stock is at or under their low-stock threshold, emptiest first."""
+    with transaction() as session:
+        return service.list_alerts(session, current_identity(), query, levels_json)
+
+
+@public.get("/<product_id>")
+@requires("seller", "admin")
+@validate(responses={200: LevelsOut})
+def get_levels(product_id: str) -> Any:
+    """One product's levels (owner or admin; another seller's product → 403)."""
+    with transaction() as session:
+        return LevelsOut(**levels(service.find_item(session, current_identity(), product_id)))
+
+
+@public.put("/<product_id>")
+@requires("seller", "admin")
+@validate(body=StockUpdate, responses={200: StockUpdatedOut})
+def update_stock(product_id: str, body: StockUpdate) -> Any:
+    """Set the stock on hand; writes a `restock` (up) or `adjustment` (down) movement.
+
+    Below the units reserved for checkouts → 409 `stock_below_reserved`.
+    """
+    with transaction() as session:
+        item = service.update_stock(session, current_identity(), product_id, body)
+        return StockUpdatedOut(**levels(item))
+
+
+@public.put("/<product_id>/threshold")
+@requires("seller", "admin")
+@validate(body=ThresholdUpdate, responses={200: ThresholdUpdatedOut})
+def set_threshold(product_id: str, body: ThresholdUpdate) -> Any:
+    with transaction() as session:
+        item = service.set_threshold(session, current_identity(), product_id, body)
+        return ThresholdUpdatedOut(**levels(item))
+
+
+@public.get("/<product_id>/movements")
+@requires("seller", "admin")
+@validate(query=PageQuery)
+def list_movements(product_id: str, query: PageQuery) -> Any:
+    """The product's stock ledger, newest first; `quantity` is the signed change of stock."""
+    with transaction() as session:
+        return service.list_movements(session, current_identity(), product_id, query, movement_json)
+
+
+def reservation_out(reserved: service.Reserved) -> ReservationOut:
+    return ReservationOut(
+        order_id=reserved.reservation.order_id,
+        status=reserved.reservation.status,  # type: ignore[arg-type]
+        lines=[
+            ReservationLineOut(product_id=p, quantity=q) for p, q in sorted(reserved.lines.items())
+        ],
+        expires_at=reserved.reservation.expires_at,
+    )
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.post("/items")
+    @validate(body=RelayBatch)
+    def items(body: RelayBatch) -> Any:
+        """Outbox from products: create stock rows with their opening stock (repeats ignored)."""
+        messages = [m.model_dump(mode="json") for m in body.messages]
+        with transaction() as session:
+            applied = service.receive_items(
+                session, messages, settings().default_low_stock_threshold
+            )
+        return {"applied": applied}
+
+    @internal.get("/levels")
+    @validate(query=LevelIdsQuery)
+    def levels_batch(query: LevelIdsQuery) -> Any:
+        with transaction() as session:
+            found = service.levels_by_ids(session, query.ids.split(","))
+            return {
+                "items": [
+                    {
+                        "product_id": str(item.product_id),
+                        "seller_id": str(item.seller_id),
+                        "stock": item.stock,
+                        "reserved": item.reserved,
+                        "available": item.available,
+                    }
+                    for item in found
+                ]
+            }
+
+    @internal.post("/reservations")
+    @validate(body=ReservationBody, responses={201: ReservationOut, 200: ReservationOut})
+    def reserve(body: ReservationBody) -> Any:
+        """Hold all lines or none; the same order id again → 200 with the same reservation."""
+        with transaction() as session:
+            reserved = service.reserve_stock(
+                session, body.order_id, body.lines, settings().reservation_ttl_seconds
+            )
+            return reservation_out(reserved), 201 if reserved.created else 200
+
+    @internal.post("/reservations/<order_id>/commit")
+    @validate(responses={200: ReservationStatusOut})
+    def commit(order_id: str) -> Any:
+        with transaction() as session:
+            committed = service.commit_reservation(session, order_id)
+        # An expired hold was released in the transaction above; only then is it refused.
+        if not committed:
+            raise service.ReservationGoneError(details={"order_id": order_id})
+        return {"order_id": order_id, "status": "committed"}
+
+    @internal.post("/reservations/<order_id>/release")
+    @validate(responses={200: ReservationStatusOut})
+    def release(order_id: str) -> Any:
+        with transaction() as session:
+            status = service.release_reservation(session, order_id)
+        return {"order_id": order_id, "status": status}
+
+    return internal

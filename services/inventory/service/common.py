@@ -1,0 +1,97 @@
+"""Errors and the two side effects every stock change shares: a ledger row and a level message."""
+
+import uuid
+from datetime import UTC, datetime
+
+from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
+from souk_kit.outbox import send_later
+from sqlalchemy.orm import Session
+
+from services.inventory.models import OutboxMessage, StockMovement
+
+
+class OutOfStockError(ConflictError):
+    code = "out_of_stock"
+    message = "Not enough stock for some lines; nothing was held"
+
+
+class ReservationGoneError(ConflictError):
+    code = "reservation_gone"
+    message = "The reservation was released or has expired"
+
+
+class ReservationMismatchError(ConflictError):
+    code = "reservation_mismatch"
+    message = "This order already holds a reservation with other lines"
+
+
+class StockBelowReservedError(ConflictError):
+    code = "stock_below_reserved"
+    message = "Stock cannot go below the units currently reserved for checkouts"
+
+
+class NotOwnerError(ForbiddenError):
+    code = "not_owner"
+    message = "This product belongs to another seller"
+
+
+class ProductNotFoundError(NotFoundError):
+    code = "product_not_found"
+    message = "No stock is kept for this product"
+
+
+class ReservationNotFoundError(NotFoundError):
+    code = "reservation_not_found"
+    message = "No reservation for this order"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_uuid(raw: str | uuid.UUID) -> uuid.UUID | None:
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(raw)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def record_movement(
+    session: Session,
+    product_id: uuid.UUID,
+    change_type: str,
+    *,
+    new_stock: int,
+    quantity: int,
+    reserved_change: int = 0,
+    reason: str | None = None,
+    order_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> None:
+    """One ledger row; `quantity` is the signed change of on-hand stock that led to `new_stock`."""
+    session.add(
+        StockMovement(
+            product_id=product_id,
+            change_type=change_type,
+            quantity=quantity,
+            reserved_change=reserved_change,
+            old_stock=new_stock - quantity,
+            new_stock=new_stock,
+            reason=reason,
+            order_id=order_id,
+            actor_id=actor_id,
+        )
+    )
+
+
+def publish_level(session: Session, product_id: uuid.UUID, available: int, version: int) -> None:
+    """Tell the products read model the new available stock (applied only if `version` is newer)."""
+    send_later(
+        session,
+        OutboxMessage,
+        "products",
+        "/stock-levels",
+        {"product_id": str(product_id), "available": available, "version": version},
+    )

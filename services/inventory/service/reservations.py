@@ -1,0 +1,309 @@
+"""Holding stock for checkouts: reserve all lines or none, commit, release, expire.
+
+Every statement that touches several products does so in ascending product id order, so two
+transactions never wait on each other's rows in opposite orders (no deadlocks).
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from souk_kit.errors import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.inventory.models import Reservation, ReservationLine, StockItem
+from services.inventory.schemas import MAX_UNITS, ReservationLineIn
+from services.inventory.service.common import (
+    OutOfStockError,
+    ReservationMismatchError,
+    ReservationNotFoundError,
+    parse_uuid,
+    publish_level,
+    record_movement,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Reserved:
+    reservation: Reservation
+    lines: dict[uuid.UUID, int]
+    created: bool
+
+
+class _Short(Exception):
+    def __init__(self, product_id: uuid.UUID) -> None:
+        self.product_id = product_id
+
+
+class _Repeat(Exception):
+    pass
+
+
+def merge_lines(lines: Iterable[ReservationLineIn]) -> dict[uuid.UUID, int]:
+    """Quantities per product; lines naming the same product are added up."""
+    wanted: dict[uuid.UUID, int] = defaultdict(int)
+    for line in lines:
+        wanted[line.product_id] += line.quantity
+    too_many = [str(p) for p, q in wanted.items() if q > MAX_UNITS]
+    if too_many:
+        raise ValidationError(
+            "The request body is not valid",
+            details={"fields": {"lines": f"at most {MAX_UNITS} units per product"}},
+        )
+    return dict(wanted)
+
+
+def _lines_of(session: Session, order_ids: list[uuid.UUID]) -> list[ReservationLine]:
+    return list(
+        session.scalars(
+            select(ReservationLine)
+            .where(ReservationLine.order_id.in_(order_ids))
+            .order_by(ReservationLine.product_id, ReservationLine.order_id)
+        ).all()
+    )
+
+
+def _existing(session: Session, order_id: uuid.UUID, wanted: dict[uuid.UUID, int]) -> Reserved:
+    reservation = session.get(Reservation, order_id, populate_existing=True)
+    assert reservation is not None
+    held = {line.product_id: line.quantity for line in _lines_of(session, [order_id])}
+    if held != wanted:
+        raise ReservationMismatchError(details={"order_id": str(order_id)})
+    return Reserved(reservation, held, created=False)
+
+
+def reserve_stock(
+    session: Session,
+    order_id: uuid.UUID,
+    lines: Iterable[ReservationLineIn],
+    ttl_seconds: int,
+    now: datetime | None = None,
+) -> Reserved:
+    """Hold every line for `order_id`, or nothing (409 `out_of_stock` naming each short line).
+
+    Each line is one conditional UPDATE (`stock - reserved >= q`), so stock never goes
+    negative and two orders never get the same unit. Keyed by order id: a repeat, also a
+    concurrent one, returns the first reservation (`created=False`) and holds nothing more;
+    a repeat with other lines → 409 `reservation_mismatch`. A hold writes no ledger row.
+    """
+    wanted = merge_lines(lines)
+    if session.get(Reservation, order_id) is not None:
+        return _existing(session, order_id, wanted)
+    expires_at = (now or utcnow()) + timedelta(seconds=ttl_seconds)
+    levels: dict[uuid.UUID, tuple[int, int]] = {}
+    try:
+        with session.begin_nested():
+            # A concurrent first attempt with the same order id makes this wait for it; if
+            # that one commits, the conflict leaves us nothing to do but answer with it.
+            claimed = session.execute(
+                insert(Reservation)
+                .values(order_id=order_id, status="held", expires_at=expires_at)
+                .on_conflict_do_nothing(index_elements=["order_id"])
+                .returning(Reservation.order_id)
+            ).first()
+            if claimed is None:
+                raise _Repeat()
+            for product_id in sorted(wanted):
+                quantity = wanted[product_id]
+                row = session.execute(
+                    update(StockItem)
+                    .where(
+                        StockItem.product_id == product_id,
+                        StockItem.stock - StockItem.reserved >= quantity,
+                    )
+                    .values(reserved=StockItem.reserved + quantity, version=StockItem.version + 1)
+                    .returning(StockItem.stock - StockItem.reserved, StockItem.version)
+                    .execution_options(synchronize_session=False)
+                ).first()
+                if row is None:
+                    raise _Short(product_id)
+                levels[product_id] = (row[0], row[1])
+            session.add_all(
+                ReservationLine(order_id=order_id, product_id=p, quantity=q)
+                for p, q in wanted.items()
+            )
+            session.flush()
+    except _Repeat:
+        return _existing(session, order_id, wanted)
+    except _Short as short:
+        shortages = _shortages(session, wanted, short.product_id)
+        raise OutOfStockError(details={"lines": shortages}) from None
+    for product_id, (available, version) in sorted(levels.items()):
+        publish_level(session, product_id, available, version)
+    reservation = session.get(Reservation, order_id)
+    assert reservation is not None
+    return Reserved(reservation, wanted, created=True)
+
+
+def _shortages(
+    session: Session, wanted: dict[uuid.UUID, int], failed: uuid.UUID
+) -> list[dict[str, object]]:
+    """Every line that cannot be held now (always including the one that failed)."""
+    available = dict(
+        session.execute(
+            select(StockItem.product_id, StockItem.stock - StockItem.reserved).where(
+                StockItem.product_id.in_(list(wanted))
+            )
+        ).all()
+    )
+    return [
+        {"product_id": str(p), "requested": q, "available": max(available.get(p, 0), 0)}
+        for p, q in sorted(wanted.items())
+        if p == failed or available.get(p, 0) < q
+    ]
+
+
+def _locked(session: Session, order_id: str) -> Reservation | None:
+    key = parse_uuid(order_id)
+    if key is None:
+        raise ReservationNotFoundError()
+    return session.scalars(
+        select(Reservation)
+        .where(Reservation.order_id == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _free_holds(
+    session: Session, reservations: list[Reservation], status: str, reason: str
+) -> None:
+    """Give the held units of `reservations` back to available stock (ledger `release`)."""
+    lines = _lines_of(session, [r.order_id for r in reservations])
+    per_product: dict[uuid.UUID, int] = defaultdict(int)
+    for line in lines:
+        per_product[line.product_id] += line.quantity
+    stock_after: dict[uuid.UUID, int] = {}
+    for product_id in sorted(per_product):
+        stock, available, version = session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == product_id)
+            .values(
+                reserved=StockItem.reserved - per_product[product_id],
+                version=StockItem.version + 1,
+            )
+            .returning(StockItem.stock, StockItem.stock - StockItem.reserved, StockItem.version)
+            .execution_options(synchronize_session=False)
+        ).one()
+        stock_after[product_id] = stock
+        publish_level(session, product_id, available, version)
+    for line in lines:
+        record_movement(
+            session,
+            line.product_id,
+            "release",
+            new_stock=stock_after[line.product_id],
+            quantity=0,
+            reserved_change=-line.quantity,
+            reason=reason,
+            order_id=line.order_id,
+        )
+    for reservation in reservations:
+        reservation.status = status
+    session.flush()
+
+
+def commit_reservation(session: Session, order_id: str, now: datetime | None = None) -> bool:
+    """Turn a hold into a sale (stock and reserved both drop; ledger `purchase`).
+
+    True when the reservation is committed (now or before: idempotent). False when it is
+    gone: released, returned, expired, or past its expiry (then it is released here, in this
+    transaction, and the caller answers 409 `reservation_gone` after committing). Unknown → 404.
+    """
+    reservation = _locked(session, order_id)
+    if reservation is None:
+        raise ReservationNotFoundError()
+    if reservation.status == "committed":
+        return True
+    if reservation.status != "held":
+        return False
+    if reservation.expires_at <= (now or utcnow()):
+        _free_holds(session, [reservation], "expired", "reservation expired")
+        return False
+    for line in _lines_of(session, [reservation.order_id]):
+        stock, available, version = session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == line.product_id)
+            .values(
+                stock=StockItem.stock - line.quantity,
+                reserved=StockItem.reserved - line.quantity,
+                version=StockItem.version + 1,
+            )
+            .returning(StockItem.stock, StockItem.stock - StockItem.reserved, StockItem.version)
+            .execution_options(synchronize_session=False)
+        ).one()
+        record_movement(
+            session,
+            line.product_id,
+            "purchase",
+            new_stock=stock,
+            quantity=-line.quantity,
+            reserved_change=-line.quantity,
+            reason="order paid",
+            order_id=reservation.order_id,
+        )
+        publish_level(session, line.product_id, available, version)
+    reservation.status = "committed"
+    session.flush()
+    return True
+
+
+def release_reservation(session: Session, order_id: str) -> str:
+    """Undo a reservation; idempotent. A hold is released (`released`, ledger `release`); a
+    committed one puts its units back on hand (`returned`, ledger `return`); unknown → `none`."""
+    reservation = _locked(session, order_id)
+    if reservation is None:
+        return "none"
+    if reservation.status == "held":
+        _free_holds(session, [reservation], "released", "reservation released")
+        return "released"
+    if reservation.status in ("released", "expired"):
+        return "released"
+    if reservation.status == "returned":
+        return "returned"
+    for line in _lines_of(session, [reservation.order_id]):
+        stock, available, version = session.execute(
+            update(StockItem)
+            .where(StockItem.product_id == line.product_id)
+            .values(stock=StockItem.stock + line.quantity, version=StockItem.version + 1)
+            .returning(StockItem.stock, StockItem.stock - StockItem.reserved, StockItem.version)
+            .execution_options(synchronize_session=False)
+        ).one()
+        record_movement(
+            session,
+            line.product_id,
+            "return",
+            new_stock=stock,
+            quantity=line.quantity,
+            reason="order cancelled",
+            order_id=reservation.order_id,
+        )
+        publish_level(session, line.product_id, available, version)
+    reservation.status = "returned"
+    session.flush()
+    return "returned"
+
+
+def expire_reservations(session: Session, limit: int, now: datetime | None = None) -> int:
+    """Release up to `limit` holds past their expiry; returns how many.
+
+    `SKIP LOCKED`: holds another worker (or a commit in flight) has locked are left to it.
+    """
+    due = list(
+        session.scalars(
+            select(Reservation)
+            .where(Reservation.status == "held", Reservation.expires_at <= (now or utcnow()))
+            .order_by(Reservation.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+    if due:
+        _free_holds(session, due, "expired", "reservation expired")
+    return len(due)
