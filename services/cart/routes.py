@@ -96,8 +96,10 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         return RawCartOut(
             user_id=owner,
             items=[
-                RawLineOut(product_id=l.product_id, quantity=l.quantity, seller_id=l.seller_id)
-                for l in lines
+                RawLineOut(
+                    product_id=line.product_id, quantity=line.quantity, seller_id=line.seller_id
+                )
+                for line in lines
             ],
         )
 
