@@ -1,0 +1,148 @@
+"""The other services shipping asks: products (weights) and auth (couriers' names and zones).
+
+Routes find these in `app.extensions` (`shipping_products`, `shipping_auth`) so tests can put
+small fakes in their place.
+"""
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from flask import current_app
+from souk_kit.errors import DependencyError
+from souk_kit.http import ServiceClient
+from souk_kit.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    id: uuid.UUID
+    name: str
+    role: str
+    zone: str | None
+    active: bool
+
+
+class Products(Protocol):
+    def weights(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Decimal | None]:
+        """Weight in kg of each known product among `ids` (None when it has none recorded);
+        unknown ids are left out."""
+        ...
+
+
+class Users(Protocol):
+    def users(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserFacts]:
+        """Public facts about the known users among `ids`."""
+        ...
+
+    def courier_zone(self, user_id: uuid.UUID) -> str | None:
+        """The courier's zone (None when none is recorded), cached for a while."""
+        ...
+
+
+def _ids_param(ids: Iterable[uuid.UUID]) -> str:
+    return ",".join(sorted({str(i) for i in ids}))
+
+
+def _weight(raw: object) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        weight = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return weight if weight.is_finite() and weight >= 0 else None
+
+
+class ProductsClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._client = ServiceClient(settings, "products")
+
+    def weights(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Decimal | None]:
+        param = _ids_param(ids)
+        if not param:
+            return {}
+        answer = self._client.get("/batch", params={"ids": param})
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise DependencyError(details={"service": "products"})
+        try:
+            return {
+                uuid.UUID(str(item["id"])): _weight(item.get("weight_kg"))
+                for item in answer.data["items"]
+            }
+        except (KeyError, TypeError, ValueError):
+            raise DependencyError(details={"service": "products"}) from None
+
+
+class ZoneCache:
+    """Per-process memory of couriers' zones: a zone changed in auth is seen within `ttl` seconds."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._zones: dict[uuid.UUID, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: uuid.UUID, fetch: Callable[[], str | None]) -> str | None:
+        now = self._clock()
+        with self._lock:
+            cached = self._zones.get(user_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        zone = fetch()
+        with self._lock:
+            if len(self._zones) > 10_000:
+                self._zones.clear()
+            self._zones[user_id] = (now, zone)
+        return zone
+
+
+class AuthClient:
+    def __init__(self, settings: ServiceSettings, zone_ttl: float) -> None:
+        self._client = ServiceClient(settings, "auth")
+        self._zones = ZoneCache(zone_ttl)
+
+    def users(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserFacts]:
+        param = _ids_param(ids)
+        if not param:
+            return {}
+        answer = self._client.get("/users", params={"ids": param})
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise DependencyError(details={"service": "auth"})
+        try:
+            return {
+                facts.id: facts
+                for facts in (
+                    UserFacts(
+                        id=uuid.UUID(str(item["user_id"])),
+                        name=str(item.get("name") or ""),
+                        role=str(item.get("role") or ""),
+                        zone=item.get("zone") or None,
+                        active=bool(item.get("active", True)),
+                    )
+                    for item in answer.data["items"]
+                )
+            }
+        except (KeyError, TypeError, ValueError):
+            raise DependencyError(details={"service": "auth"}) from None
+
+    def courier_zone(self, user_id: uuid.UUID) -> str | None:
+        def fetch() -> str | None:
+            facts = self.users([user_id]).get(user_id)
+            return facts.zone if facts is not None else None
+
+        return self._zones.get(user_id, fetch)
+
+
+def products() -> Products:
+    client: Products = current_app.extensions["shipping_products"]
+    return client
+
+
+def users() -> Users:
+    client: Users = current_app.extensions["shipping_auth"]
+    return client

@@ -1,0 +1,260 @@
+from typing import Any
+
+from flask import Blueprint, current_app
+from souk_kit.app import settings_of
+from souk_kit.auth import Identity, current_identity, requires
+from souk_kit.db import transaction
+from souk_kit.errors import DependencyError
+from souk_kit.validation import validate
+
+from services.shipping import service
+from services.shipping.clients import UserFacts, products, users
+from services.shipping.models import Shipment, ShipmentEvent
+from services.shipping.schemas import (
+    CancelledOut,
+    CourierPage,
+    CourierQuery,
+    CourierRef,
+    EstimatedDays,
+    EventOut,
+    InternalShipmentOut,
+    MethodsOut,
+    QuoteBody,
+    QuoteOut,
+    ShipmentCreate,
+    ShipmentCreatedOut,
+    ShipmentOut,
+    ShipmentPage,
+    ShipmentQuery,
+    ShipmentSummaryOut,
+    TrackingOut,
+)
+from services.shipping.service.shipments import may_see_address
+from services.shipping.settings import ShippingSettings
+
+public = Blueprint("shipping", __name__, url_prefix="/api/shipping")
+
+
+def settings() -> ShippingSettings:
+    shipping_settings = settings_of(current_app)
+    assert isinstance(shipping_settings, ShippingSettings)
+    return shipping_settings
+
+
+def quote_out(quote: service.Quote) -> QuoteOut:
+    return QuoteOut(
+        cost=quote.cost,
+        currency=quote.currency,
+        method=quote.method,
+        zone=quote.zone,
+        estimated_days=EstimatedDays(min=quote.min_days, max=quote.max_days),
+        weight_kg=quote.weight_kg,
+    )
+
+
+def events_out(events: list[ShipmentEvent]) -> list[EventOut]:
+    return [EventOut(status=e.status, at=e.at, note=e.note) for e in events]  # type: ignore[arg-type]
+
+
+def summary_out(shipment: Shipment) -> ShipmentSummaryOut:
+    return ShipmentSummaryOut(
+        id=shipment.id,
+        order_id=shipment.order_id,
+        tracking_number=shipment.tracking_number,
+        status=shipment.status,  # type: ignore[arg-type]
+        zone=shipment.zone,
+        method=shipment.method,
+        courier_id=shipment.courier_id,
+        created_at=shipment.created_at,
+        updated_at=shipment.updated_at,
+    )
+
+
+def known_users(ids: list[Any]) -> dict[Any, UserFacts]:
+    """Names from the auth service; without it the answer still comes, only without names."""
+    try:
+        return users().users(ids)
+    except DependencyError:
+        return {}
+
+
+@public.get("/methods")
+@validate(responses={200: MethodsOut})
+def methods() -> Any:
+    """Shipping methods with delivery times and prices per zone, and the zones."""
+    with transaction() as session:
+        return service.list_methods(session, settings())
+
+
+@public.post("/quote")
+@validate(body=QuoteBody, responses={200: QuoteOut})
+def quote(body: QuoteBody) -> Any:
+    """What shipping costs: items are weighed from the catalogue (a default weight when a
+    product has none); unknown zone or method → 400; `estimated_days` is `{min, max}`."""
+    with transaction() as session:
+        return quote_out(service.quote(session, settings(), products(), body))
+
+
+def _courier_zone(identity: Identity, query: ShipmentQuery) -> str | None:
+    if identity.role != "courier" or query.zone is not None:
+        return None
+    return users().courier_zone(service.parse_id(identity.user_id, "user"))
+
+
+@public.get("/shipments")
+@requires()
+@validate(query=ShipmentQuery, responses={200: ShipmentPage})
+def list_shipments(query: ShipmentQuery) -> Any:
+    """Customers: their orders' shipments. Couriers: the pending pool of their zone (or of
+    `zone`) and their own. Staff: all."""
+    identity = current_identity()
+    zone = _courier_zone(identity, query)
+    with transaction() as session:
+        return service.list_shipments(
+            session, identity, query, zone, lambda s: summary_out(s).model_dump(mode="json")
+        )
+
+
+@public.get("/shipments/<shipment_id>")
+@requires()
+@validate(responses={200: ShipmentOut})
+def get_shipment(shipment_id: str) -> Any:
+    """One shipment with its courier and steps: the buyer, its courier and staff (others 404)."""
+    identity = current_identity()
+    with transaction() as session:
+        shipment = service.visible_shipment(session, identity, shipment_id)
+        events = service.events_of(session, shipment.id)
+    courier = None
+    if shipment.courier_id is not None:
+        facts = known_users([shipment.courier_id]).get(shipment.courier_id)
+        courier = CourierRef(id=shipment.courier_id, name=facts.name if facts else None)
+    return ShipmentOut(
+        id=shipment.id,
+        order_id=shipment.order_id,
+        tracking_number=shipment.tracking_number,
+        status=shipment.status,  # type: ignore[arg-type]
+        courier=courier,
+        zone=shipment.zone,
+        method=shipment.method,
+        address=shipment.address if may_see_address(identity, shipment) else None,
+        created_at=shipment.created_at,
+        events=events_out(events),
+    )
+
+
+@public.post("/shipments/<shipment_id>/pickup")
+@requires("courier")
+@validate(responses={200: ShipmentSummaryOut})
+def pick_up(shipment_id: str) -> Any:
+    """Take a pending shipment; if another courier was first → 409 `already_picked_up`."""
+    courier = service.parse_id(current_identity().user_id, "user")
+    with transaction() as session:
+        return summary_out(service.pick_up_shipment(session, shipment_id, courier))
+
+
+@public.post("/shipments/<shipment_id>/out-for-delivery")
+@requires("courier")
+@validate(responses={200: ShipmentSummaryOut})
+def out_for_delivery(shipment_id: str) -> Any:
+    """The assigned courier sets off (another courier → 403; out of order → 409)."""
+    courier = service.parse_id(current_identity().user_id, "user")
+    with transaction() as session:
+        return summary_out(
+            service.advance_shipment(session, shipment_id, courier, "out_for_delivery")
+        )
+
+
+@public.post("/shipments/<shipment_id>/deliver")
+@requires("courier")
+@validate(responses={200: ShipmentSummaryOut})
+def deliver(shipment_id: str) -> Any:
+    """The assigned courier hands the parcel over (another courier → 403; out of order → 409)."""
+    courier = service.parse_id(current_identity().user_id, "user")
+    with transaction() as session:
+        return summary_out(service.advance_shipment(session, shipment_id, courier, "delivered"))
+
+
+@public.get("/track/<tracking_number>")
+@validate(responses={200: TrackingOut})
+def track(tracking_number: str) -> Any:
+    """Anyone with the number: status and steps, never names, addresses or phones."""
+    with transaction() as session:
+        shipment = service.track(session, tracking_number)
+        events = service.events_of(session, shipment.id)
+    return TrackingOut(
+        tracking_number=shipment.tracking_number,
+        status=shipment.status,  # type: ignore[arg-type]
+        events=events_out(events),
+    )
+
+
+@public.get("/couriers")
+@requires("admin")
+@validate(query=CourierQuery, responses={200: CourierPage})
+def couriers(query: CourierQuery) -> Any:
+    """Couriers that have carried shipments, busiest first, with active and completed counts
+    (names and zones from the auth service; a courier who never picked anything up is not
+    listed, because auth answers only for given ids)."""
+    with transaction() as session:
+        board = service.courier_board(session, query)
+    facts = known_users([row["courier_id"] for row in board["rows"]])
+    items = []
+    for row in board["rows"]:
+        user = facts.get(row["courier_id"])
+        items.append(
+            {
+                **row,
+                "name": user.name if user else None,
+                "zone": user.zone if user else None,
+                "active": user.active if user else None,
+            }
+        )
+    return CourierPage(items=items, page=query.page, per_page=query.per_page, total=board["total"])
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.post("/quote")
+    @validate(body=QuoteBody, responses={200: QuoteOut})
+    def internal_quote(body: QuoteBody) -> Any:
+        with transaction() as session:
+            return quote_out(service.quote(session, settings(), products(), body))
+
+    @internal.post("/shipments")
+    @validate(body=ShipmentCreate, responses={201: ShipmentCreatedOut, 200: ShipmentCreatedOut})
+    def create_shipment(body: ShipmentCreate) -> Any:
+        """The order's shipment (201); the same order id again → 200 with the same shipment."""
+        with transaction() as session:
+            shipment, created = service.create_shipment(session, settings(), body)
+            out = ShipmentCreatedOut(
+                id=shipment.id,
+                order_id=shipment.order_id,
+                tracking_number=shipment.tracking_number,
+                status=shipment.status,  # type: ignore[arg-type]
+            )
+        return out, 201 if created else 200
+
+    @internal.post("/shipments/by-order/<order_id>/cancel")
+    @validate(responses={200: CancelledOut})
+    def cancel_shipment(order_id: str) -> Any:
+        with transaction() as session:
+            service.cancel_shipment_of_order(session, order_id)
+        return CancelledOut()
+
+    @internal.get("/shipments/by-order/<order_id>")
+    @validate(responses={200: InternalShipmentOut})
+    def shipment_of_order(order_id: str) -> Any:
+        with transaction() as session:
+            shipment = service.shipment_of_order(session, order_id)
+            events = service.events_of(session, shipment.id)
+        return InternalShipmentOut(
+            id=shipment.id,
+            order_id=shipment.order_id,
+            tracking_number=shipment.tracking_number,
+            status=shipment.status,  # type: ignore[arg-type]
+            courier_id=shipment.courier_id,
+            zone=shipment.zone,
+            method=shipment.method,
+            events=events_out(events),
+        )
+
+    return internal
