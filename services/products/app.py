@@ -1,8 +1,18 @@
 from flask import Flask
 from souk_kit.app import create_service_app
-from souk_kit.settings import ServiceSettings
+from souk_kit.http import internal_blueprint
+from souk_kit.outbox import init_outbox
+
+from services.products.models import OutboxMessage
+from services.products.routes import internal_routes, public
+from services.products.settings import ProductsSettings
 
 
-def create_app(settings: ServiceSettings | None = None) -> Flask:
-    settings = settings or ServiceSettings()
-    return create_service_app("products", settings, [])
+def create_app(settings: ProductsSettings | None = None) -> Flask:
+    settings = settings or ProductsSettings()
+    internal = internal_routes(internal_blueprint("products", settings))
+    app = create_service_app(
+        "products", settings, [public, internal], max_body_bytes=settings.max_body_bytes
+    )
+    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings)
+    return app

@@ -1,0 +1,169 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# A product is in the public catalogue while this holds; the list indexes cover only these rows.
+LISTED = "NOT disabled AND deleted_at IS NULL"
+
+# Name and description stemmed in English for ranked search, plus the name word by word
+# ('simple') so that a prefix query finds partial words ("headph" → "headphones").
+SEARCH_DOCUMENT = (
+    "setweight(to_tsvector('english'::regconfig, name), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, description), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, name), 'C')"
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema="products")
+
+
+class Product(Base):
+    """A seller's product. Stock, rating and sales are read models pushed by other services."""
+
+    __tablename__ = "products"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
+    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    category: Mapped[str | None] = mapped_column(String(60))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    weight_kg: Mapped[Decimal] = mapped_column(Numeric(8, 3), server_default="0.5")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    # Read models: copies of other services' numbers, applied only when newer (by version).
+    stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stock_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    rating: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0"), server_default="0")
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("price >= 0", name="ck_products_price_not_negative"),
+        Index(
+            "uq_products_seller_sku",
+            "seller_id",
+            "sku",
+            unique=True,
+            postgresql_where=text("sku IS NOT NULL AND deleted_at IS NULL"),
+        ),
+        Index("ix_products_seller_created", "seller_id", "created_at", "id"),
+        Index("ix_products_listed_created", "created_at", "id", postgresql_where=text(LISTED)),
+        Index("ix_products_listed_price", "price", "id", postgresql_where=text(LISTED)),
+        Index(
+            "ix_products_listed_rating",
+            "rating",
+            "review_count",
+            "id",
+            postgresql_where=text(LISTED),
+        ),
+        Index("ix_products_listed_popular", "sold_count", "id", postgresql_where=text(LISTED)),
+        Index(
+            "ix_products_listed_category_created",
+            "category",
+            "created_at",
+            "id",
+            postgresql_where=text(LISTED),
+        ),
+        Index(
+            "ix_products_listed_category_price",
+            "category",
+            "price",
+            "id",
+            postgresql_where=text(LISTED),
+        ),
+        Index(
+            "ix_products_listed_search",
+            "search",
+            postgresql_using="gin",
+            postgresql_where=text(LISTED),
+        ),
+    )
+
+
+class ProductImage(Base):
+    __tablename__ = "product_images"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+    )
+    file_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_product_images_product", "product_id", "created_at", "id"),)
+
+
+class Offer(Base):
+    """A price cut for a while: either `percent_off` the list price or a fixed `price`."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+    )
+    percent_off: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(
+            "(percent_off IS NULL) <> (price IS NULL)", name="ck_offers_percent_or_price"
+        ),
+        CheckConstraint(
+            "percent_off IS NULL OR (percent_off > 0 AND percent_off < 100)",
+            name="ck_offers_percent_range",
+        ),
+        CheckConstraint("price IS NULL OR price >= 0", name="ck_offers_price_not_negative"),
+        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ck_offers_ends_after"),
+        Index("ix_offers_product_starts", "product_id", "starts_at"),
+    )
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class ProcessedMessage(ProcessedMessageMixin, Base):
+    pass

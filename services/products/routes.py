@@ -1,0 +1,299 @@
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, request
+from pydantic import BaseModel
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
+from souk_kit.db import transaction
+from souk_kit.errors import UnsupportedMediaTypeError, ValidationError
+from souk_kit.outbox import receive_batch
+from souk_kit.pagination import PageQuery, page_of
+from souk_kit.validation import json_body, parse_model, validate
+from sqlalchemy.orm import Session
+
+from services.products.models import Offer, ProcessedMessage
+from services.products.schemas import (
+    BatchQuery,
+    CatalogueQuery,
+    CategoryPage,
+    CategoryQuery,
+    ImageOut,
+    MessageOut,
+    OfferCreate,
+    OfferList,
+    OfferOut,
+    OfferSaved,
+    ProductCreate,
+    ProductOut,
+    ProductPage,
+    ProductSaved,
+    ProductUpdate,
+    RatingSummary,
+    RelayBatch,
+    Sale,
+    StockLevel,
+)
+from services.products.service import catalogue, images, offers, products, read_model
+from services.products.service.catalogue import ProductView
+from services.products.service.common import user_uuid
+from services.products.settings import ProductsSettings
+
+public = Blueprint("products", __name__, url_prefix="/api/products")
+P = TypeVar("P", bound=BaseModel)
+
+
+def settings() -> ProductsSettings:
+    products_settings = settings_of(current_app)
+    assert isinstance(products_settings, ProductsSettings)
+    return products_settings
+
+
+def offer_out(offer: Offer) -> OfferOut:
+    return OfferOut(
+        id=offer.id,
+        percent_off=offer.percent_off,
+        price=offer.price,
+        starts_at=offer.starts_at,
+        ends_at=offer.ends_at,
+    )
+
+
+def product_out(view: ProductView) -> ProductOut:
+    product = view.product
+    return ProductOut(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        price=product.price,
+        effective_price=view.effective_price,
+        currency=settings().currency,
+        stock=product.stock,
+        in_stock=product.stock > 0,
+        category=product.category,
+        seller_id=product.seller_id,
+        sku=product.sku,
+        images=[images.image_url(name) for name in view.image_files],
+        rating=float(product.rating) if product.review_count else None,
+        review_count=product.review_count,
+        offer=offer_out(view.offer) if view.offer is not None else None,
+        weight_kg=product.weight_kg,
+        active=view.active,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+def saved(session: Session, view_of: Any, message: str) -> ProductSaved:
+    view = catalogue.get_product_view(session, view_of.id)
+    return ProductSaved(message=message, **product_out(view).model_dump())
+
+
+def views_page(views: list[ProductView], query: PageQuery, total: int) -> dict[str, Any]:
+    return page_of([product_out(v).model_dump(mode="json") for v in views], query, total)
+
+
+@public.get("")
+@validate(query=CatalogueQuery, responses={200: ProductPage})
+def list_products(query: CatalogueQuery) -> Any:
+    """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
+    the list price. Disabled and deleted products are never listed."""
+    with transaction() as session:
+        views, total = catalogue.list_products(session, query)
+        return views_page(views, query, total)
+
+
+@public.get("/categories")
+@validate(query=CategoryQuery, responses={200: CategoryPage})
+def list_categories(query: CategoryQuery) -> Any:
+    """Categories of listed products with their product counts, biggest first."""
+    with transaction() as session:
+        rows, total = catalogue.categories(session, query)
+    return page_of([{"name": name, "count": count} for name, count in rows], query, total)
+
+
+@public.get("/mine")
+@public.get("/my-products")
+@requires("seller")
+@validate(query=PageQuery, responses={200: ProductPage})
+def my_products(query: PageQuery) -> Any:
+    """The caller's products, disabled ones included, newest first."""
+    with transaction() as session:
+        seller = user_uuid(current_identity())
+        views, total = catalogue.seller_products(session, seller, query.offset, query.per_page)
+        return views_page(views, query, total)
+
+
+@public.get("/<product_id>")
+@optional_auth
+@validate(responses={200: ProductOut})
+def get_product(product_id: str) -> Any:
+    """A product; a disabled one only for its seller and admins."""
+    with transaction() as session:
+        return product_out(catalogue.show_product(session, product_id, maybe_identity()))
+
+
+@public.post("")
+@requires("seller", "admin")
+@validate(body=ProductCreate, responses={201: ProductSaved})
+def create_product(body: ProductCreate) -> Any:
+    """Add a product of the caller's; `stock` becomes its opening stock in inventory."""
+    with transaction() as session:
+        product = products.create_product(session, current_identity(), body, settings())
+        return saved(session, product, "Product added"), 201
+
+
+@public.put("/<product_id>")
+@public.patch("/<product_id>")
+@requires("seller", "admin")
+@validate(body=ProductUpdate, responses={200: ProductSaved})
+def update_product(product_id: str, body: ProductUpdate) -> Any:
+    """Change the fields sent (PUT and PATCH alike); a `stock` field is ignored: stock belongs
+    to inventory (PUT /api/inventory/{product_id})."""
+    with transaction() as session:
+        product = products.update_product(session, current_identity(), product_id, body)
+        return saved(session, product, "Product updated")
+
+
+@public.delete("/<product_id>")
+@requires("seller", "admin")
+@validate(responses={200: MessageOut})
+def delete_product(product_id: str) -> Any:
+    """Remove a product from the catalogue; orders that hold it keep its name and price."""
+    with transaction() as session:
+        products.delete_product(session, current_identity(), product_id)
+    return MessageOut(message="Product deleted")
+
+
+@public.post("/<product_id>/images")
+@requires("seller", "admin")
+@validate(responses={201: ImageOut})
+def upload_image(product_id: str) -> Any:
+    """Upload an image as multipart/form-data field `image`: a real JPEG, PNG or WebP (checked
+    by decoding it) of at most 5 MB; else 415 or 413."""
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaTypeError("Send the image as multipart/form-data in the field image")
+    upload = request.files.get("image")
+    if upload is None:
+        raise ValidationError(
+            "Attach the image in the field image", details={"fields": {"image": "required"}}
+        )
+    config = settings()
+    with transaction() as session:
+        product = products.editable_product(session, current_identity(), product_id)
+        checked = images.check_image(images.read_upload(upload.stream, config.max_image_bytes))
+        row = images.add_image(
+            session, product, checked, config.media_dir, config.max_images_per_product
+        )
+    return ImageOut(id=row.id, url=images.image_url(row.file_name)), 201
+
+
+@public.post("/<product_id>/offers")
+@requires("seller", "admin")
+@validate(body=OfferCreate, responses={201: OfferSaved})
+def create_offer(product_id: str, body: OfferCreate) -> Any:
+    """Put the product on offer: exactly one of `percent_off` (0 < p < 100) and `price` (below
+    the list price). The best active offer sets `effective_price`, which checkout charges."""
+    with transaction() as session:
+        offer = offers.create_offer(session, current_identity(), product_id, body)
+        view = catalogue.get_product_view(session, offer.product_id)
+        return OfferSaved(
+            message="Offer created",
+            product_id=offer.product_id,
+            effective_price=view.effective_price,
+            **offer_out(offer).model_dump(),
+        ), 201
+
+
+@public.get("/<product_id>/offers")
+@requires("seller", "admin")
+@validate(responses={200: OfferList})
+def list_offers(product_id: str) -> Any:
+    """Every offer of the product: past, active and scheduled."""
+    with transaction() as session:
+        found = offers.product_offers(session, current_identity(), product_id)
+        return OfferList(items=[offer_out(o) for o in found])
+
+
+@public.delete("/<product_id>/offers/<offer_id>")
+@requires("seller", "admin")
+@validate(responses={200: MessageOut})
+def remove_offer(product_id: str, offer_id: str) -> Any:
+    with transaction() as session:
+        offers.remove_offer(session, current_identity(), product_id, offer_id)
+    return MessageOut(message="Offer removed")
+
+
+@public.put("/<product_id>/disable")
+@requires("admin")
+@validate(responses={200: ProductSaved})
+def disable_product(product_id: str) -> Any:
+    """Moderation: the product leaves the catalogue and checkout sees it inactive."""
+    with transaction() as session:
+        product = products.set_disabled(session, current_identity(), product_id, True)
+        return saved(session, product, "Product disabled")
+
+
+@public.put("/<product_id>/enable")
+@requires("admin")
+@validate(responses={200: ProductSaved})
+def enable_product(product_id: str) -> Any:
+    with transaction() as session:
+        product = products.set_disabled(session, current_identity(), product_id, False)
+        return saved(session, product, "Product enabled")
+
+
+def _receive(payload_model: type[P], apply: Callable[[Session, P], None]) -> dict[str, int]:
+    """Apply a relay batch once per message; every payload is checked before any is applied."""
+    batch = parse_model(RelayBatch, json_body(), "message batch")
+    for message in batch.messages:
+        parse_model(payload_model, message.payload, "message payload")
+    messages = [message.model_dump(mode="json") for message in batch.messages]
+    with transaction() as session:
+        applied = receive_batch(
+            session,
+            ProcessedMessage,
+            messages,
+            lambda payload: apply(session, payload_model.model_validate(payload)),
+        )
+    return {"applied": applied}
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.get("/batch")
+    @validate(query=BatchQuery)
+    def batch(query: BatchQuery) -> Any:
+        """Products by id for cart and checkout: prices after offers, and whether each may still
+        be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
+        with transaction() as session:
+            views = catalogue.products_by_ids(session, query.ids)
+        currency = settings().currency
+        return {
+            "items": [
+                {
+                    "id": str(v.product.id),
+                    "name": v.product.name,
+                    "seller_id": str(v.product.seller_id),
+                    "price": v.product.price,
+                    "effective_price": v.effective_price,
+                    "currency": currency,
+                    "active": v.active,
+                    "weight_kg": v.product.weight_kg,
+                }
+                for v in views
+            ]
+        }
+
+    @internal.post("/stock-levels")
+    def stock_levels() -> Any:
+        return _receive(StockLevel, read_model.apply_stock_level)
+
+    @internal.post("/ratings")
+    def ratings() -> Any:
+        return _receive(RatingSummary, read_model.apply_rating)
+
+    @internal.post("/sales")
+    def sales() -> Any:
+        return _receive(Sale, read_model.apply_sale)
+
+    return internal

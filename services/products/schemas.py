@@ -1,0 +1,246 @@
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from souk_kit.pagination import PageQuery
+from souk_kit.validation import Schema
+
+CENT = Decimal("0.01")
+GRAM = Decimal("0.001")
+
+
+def _decimal(value: Any, places: Decimal) -> Decimal:
+    """A JSON number or decimal string with at most `places` decimals; never a bool, NaN or ∞."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("must be a decimal number")
+    try:
+        amount = Decimal(str(value).strip())
+        exact = amount.is_finite() and amount == amount.quantize(places)
+    except InvalidOperation:
+        raise ValueError("must be a decimal number") from None
+    if not amount.is_finite():
+        raise ValueError("must be a finite decimal number")
+    if not exact:
+        raise ValueError(f"must have at most {-places.as_tuple().exponent} decimal places")
+    return amount.quantize(places)
+
+
+def _money(value: Any) -> Decimal:
+    return _decimal(value, CENT)
+
+
+def _weight(value: Any) -> Decimal:
+    return _decimal(value, GRAM)
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    return value
+
+
+MAX_PRICE = Decimal("10000000000")
+Price = Annotated[Decimal, BeforeValidator(_money), Field(gt=0, lt=MAX_PRICE)]
+PriceBound = Annotated[Decimal, BeforeValidator(_money), Field(ge=0, lt=MAX_PRICE)]
+Percent = Annotated[Decimal, BeforeValidator(_money), Field(gt=0, lt=100)]
+Weight = Annotated[Decimal, BeforeValidator(_weight), Field(gt=0, le=1000)]
+Stock = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1_000_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=5000)]
+Category = Annotated[str, Field(min_length=1, max_length=60)]
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Sort = Literal["newest", "price", "-price", "rating", "popular"]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ProductCreate(Schema):
+    name: Name
+    price: Price
+    description: Description = ""
+    stock: Stock = 0
+    category: Category | None = None
+    sku: Sku | None = None
+    weight_kg: Weight | None = None
+
+
+class ProductUpdate(Schema):
+    """Fields to change; a field left out keeps its value. `stock` is ignored (inventory owns it)."""
+
+    name: Name | None = None
+    price: Price | None = None
+    description: Description | None = None
+    category: Category | None = None
+    sku: Sku | None = None
+    weight_kg: Weight | None = None
+
+    @model_validator(mode="after")
+    def required_fields_are_not_cleared(self) -> Self:
+        cleared = [f for f in ("name", "price", "weight_kg") if f in self.model_fields_set]
+        if any(getattr(self, f) is None for f in cleared):
+            raise ValueError("name, price and weight_kg cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the client sent; a null description becomes empty."""
+        sent = self.model_dump(include=self.model_fields_set)
+        if "description" in sent and sent["description"] is None:
+            sent["description"] = ""
+        return sent
+
+
+class OfferCreate(Schema):
+    percent_off: Percent | None = None
+    price: Price | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def in_utc(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value)
+
+    @model_validator(mode="after")
+    def percent_or_price(self) -> Self:
+        if (self.percent_off is None) == (self.price is None):
+            raise ValueError("give exactly one of percent_off and price")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CatalogueQuery(PageQuery):
+    q: str | None = Field(None, max_length=200)
+    category: Category | None = None
+    seller_id: uuid.UUID | None = None
+    min_price: PriceBound | None = None
+    max_price: PriceBound | None = None
+    in_stock: bool | None = None
+    sort: Sort | None = Field(
+        None, description="newest (default; with `q` the default is relevance), price, -price, …"
+    )
+
+    @model_validator(mode="after")
+    def price_range(self) -> Self:
+        low, high = self.min_price, self.max_price
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_price must not be above max_price")
+        if self.q is not None and not self.q.strip():
+            self.q = None
+        return self
+
+
+class CategoryQuery(PageQuery):
+    per_page: int = Field(100, ge=1, le=100)
+
+
+class BatchQuery(BaseModel):
+    ids: str = Field(max_length=37 * 500)
+
+
+class RelayMessage(BaseModel):
+    event_id: uuid.UUID
+    payload: dict[str, Any]
+
+
+class RelayBatch(BaseModel):
+    """What the outbox relay posts: `{"messages": [{"event_id", "payload"}]}`."""
+
+    messages: list[RelayMessage] = Field(max_length=1000)
+
+
+class StockLevel(BaseModel):
+    product_id: uuid.UUID
+    available: int = Field(ge=0)
+    version: int = Field(ge=0)
+
+
+class RatingSummary(BaseModel):
+    product_id: uuid.UUID
+    average_rating: Decimal | None = Field(None, ge=0, le=5)
+    review_count: int = Field(ge=0)
+    version: int = Field(ge=0)
+
+
+class Sale(BaseModel):
+    product_id: uuid.UUID
+    quantity: int
+
+
+class OfferOut(BaseModel):
+    id: uuid.UUID
+    percent_off: Decimal | None
+    price: Decimal | None
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+class ProductOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str
+    price: Decimal
+    effective_price: Decimal
+    currency: str
+    stock: int
+    in_stock: bool
+    category: str | None
+    seller_id: uuid.UUID
+    sku: str | None
+    images: list[str]
+    rating: float | None = Field(description="Average review rating; null before any review")
+    review_count: int
+    offer: OfferOut | None = Field(description="The active offer that sets effective_price")
+    weight_kg: Decimal
+    active: bool = Field(description="False while an admin has disabled the product")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProductSaved(ProductOut):
+    message: str
+
+
+class ProductPage(BaseModel):
+    items: list[ProductOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class CategoryOut(BaseModel):
+    name: str
+    count: int
+
+
+class CategoryPage(BaseModel):
+    items: list[CategoryOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ImageOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    message: str = "Image uploaded"
+
+
+class OfferSaved(OfferOut):
+    product_id: uuid.UUID
+    effective_price: Decimal
+    message: str
+
+
+class OfferList(BaseModel):
+    items: list[OfferOut]
+
+
+class MessageOut(BaseModel):
+    message: str

@@ -1,0 +1,19 @@
+import uuid
+
+from souk_kit.auth import Identity
+from souk_kit.errors import NotFoundError, UnauthorizedError
+
+
+def parse_id(raw: str) -> uuid.UUID:
+    """A product id from a path; anything that is not a UUID is simply not found."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFoundError("No such product") from None
+
+
+def user_uuid(identity: Identity) -> uuid.UUID:
+    try:
+        return uuid.UUID(identity.user_id)
+    except ValueError:
+        raise UnauthorizedError("The token does not name a user") from None

@@ -1,0 +1,145 @@
+"""A seller's products: create (opening stock handed to inventory), update, soft delete, and
+admin moderation. Stock is never changed here: inventory owns it."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from souk_kit.auth import Identity
+from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
+from souk_kit.outbox import record_event, send_later
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.products.models import OutboxMessage, Product
+from services.products.schemas import GRAM, ProductCreate, ProductUpdate
+from services.products.service.common import parse_id, user_uuid
+from services.products.settings import ProductsSettings
+
+SKU_INDEX = "uq_products_seller_sku"
+
+
+class DuplicateSkuError(ConflictError):
+    code = "duplicate_sku"
+    message = "You already have a product with this SKU"
+
+
+class NotYourProductError(ForbiddenError):
+    code = "not_your_product"
+    message = "This product belongs to another seller"
+
+
+def find_product(session: Session, product_id: str, *, lock: bool = False) -> Product:
+    """A product that is not deleted (disabled ones included), optionally locked for a write."""
+    statement = select(Product).where(Product.id == parse_id(product_id))
+    if lock:
+        statement = statement.with_for_update()
+    product = session.scalar(statement)
+    if product is None or product.deleted_at is not None:
+        raise NotFoundError("No such product")
+    return product
+
+
+def editable_product(session: Session, identity: Identity, product_id: str) -> Product:
+    """The product, locked, when the caller is its seller or an admin; another seller → 403."""
+    product = find_product(session, product_id, lock=True)
+    if identity.role != "admin" and str(product.seller_id) != identity.user_id:
+        raise NotYourProductError()
+    return product
+
+
+def _flush_checking_sku(session: Session, product: Product) -> None:
+    try:
+        with session.begin_nested():
+            session.add(product)
+            session.flush()
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+        if constraint == SKU_INDEX:
+            raise DuplicateSkuError(details={"fields": {"sku": "already used"}}) from None
+        raise
+
+
+def create_product(
+    session: Session, identity: Identity, body: ProductCreate, settings: ProductsSettings
+) -> Product:
+    """A new product of the caller's; its opening stock goes to inventory through the outbox and
+    into the stock read model at version 0, so the catalogue shows it at once."""
+    product = Product(
+        seller_id=user_uuid(identity),
+        name=body.name,
+        description=body.description,
+        price=body.price,
+        category=body.category,
+        sku=body.sku,
+        weight_kg=(body.weight_kg or settings.default_weight_kg).quantize(GRAM),
+        stock=body.stock,
+        stock_version=0,
+    )
+    _flush_checking_sku(session, product)
+    send_later(
+        session,
+        OutboxMessage,
+        "inventory",
+        "/items",
+        {"product_id": str(product.id), "seller_id": str(product.seller_id), "stock": body.stock},
+    )
+    record_event(
+        session,
+        OutboxMessage,
+        "product_created",
+        user_id=identity.user_id,
+        product_id=str(product.id),
+        metadata={"category": product.category, "price": str(product.price)},
+    )
+    return product
+
+
+def update_product(
+    session: Session, identity: Identity, product_id: str, body: ProductUpdate
+) -> Product:
+    product = editable_product(session, identity, product_id)
+    changes: dict[str, Any] = body.changes()
+    for field, value in changes.items():
+        setattr(product, field, value)
+    if changes:
+        _flush_checking_sku(session, product)
+        record_event(
+            session,
+            OutboxMessage,
+            "product_updated",
+            user_id=identity.user_id,
+            product_id=str(product.id),
+            metadata={"fields": sorted(changes)},
+        )
+    return product
+
+
+def delete_product(session: Session, identity: Identity, product_id: str) -> None:
+    """Hide the product for good; orders and the batch lookup still see it (active=false)."""
+    product = editable_product(session, identity, product_id)
+    product.deleted_at = datetime.now(UTC)
+    session.flush()
+    record_event(
+        session,
+        OutboxMessage,
+        "product_deleted",
+        user_id=identity.user_id,
+        product_id=str(product.id),
+    )
+
+
+def set_disabled(session: Session, admin: Identity, product_id: str, disabled: bool) -> Product:
+    """Moderation: a disabled product leaves the catalogue and checkout sees it inactive."""
+    product = find_product(session, product_id, lock=True)
+    if product.disabled != disabled:
+        product.disabled = disabled
+        session.flush()
+        record_event(
+            session,
+            OutboxMessage,
+            "product_disabled" if disabled else "product_enabled",
+            user_id=admin.user_id,
+            product_id=str(product.id),
+        )
+    return product

@@ -1,0 +1,20 @@
+from decimal import Decimal
+
+from pydantic import Field
+from souk_kit.settings import ServiceSettings
+
+MIB = 1024 * 1024
+
+
+class ProductsSettings(ServiceSettings):
+    """The products service's settings (env `SOUK_<FIELD>`); `media_dir` comes from the kit."""
+
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    # Shipping quotes need a weight; products created without one weigh this much.
+    default_weight_kg: Decimal = Field(Decimal("0.5"), gt=0, le=1000)
+    max_image_bytes: int = 5 * MIB
+    max_images_per_product: int = 10
+    # Larger than the biggest image so an oversized upload reaches the service and gets its
+    # JSON 413; as large as the gateway's client_max_body_size (8m) so nothing nginx lets
+    # through is cut off mid-body by Flask.
+    max_body_bytes: int = 8 * MIB + 64 * 1024
