@@ -21,7 +21,7 @@ def test_methods_list_both_methods_and_every_zone_with_prices(client):
 def test_a_quote_by_weight_is_base_cost_plus_cost_per_kg(client):
     answer = client.post("/api/shipping/quote", json={"weight_kg": "2.5", "zone": "north"})
     assert answer.status_code == 200
-    # standard to north: 4.50 + 0.75 × 2.5 = 6.375 → 6.38
+    # standard to north: 4.50 + 0.75 * 2.5 = 6.375 → 6.38
     assert answer.json == {
         "cost": "6.38",
         "currency": "USD",
@@ -63,7 +63,7 @@ def test_items_are_weighed_from_the_catalogue_in_one_batch_call(client, fake_pro
         },
     )
     assert answer.status_code == 200
-    # 3 × 2 kg + 1 × the 1 kg default = 7 kg → 3.00 + 0.50 × 7
+    # 3 * 2 kg + 1 * the 1 kg default = 7 kg → 3.00 + 0.50 * 7
     assert answer.json["weight_kg"] == "7.000"
     assert answer.json["cost"] == "6.50"
     assert fake_products.calls == [{heavy, unweighed}]
