@@ -104,6 +104,7 @@ def create_shipment(
             method=method,
             address=body.address,
             lines=[line.model_dump(mode="json") for line in body.lines],
+            created_at=now(),
         )
         .on_conflict_do_nothing(index_elements=[Shipment.order_id])
         .returning(Shipment.id)
