@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from flask import Blueprint, current_app
@@ -173,13 +174,13 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         # An expired hold was released in the transaction above; only then is it refused.
         if not committed:
             raise service.ReservationGoneError(details={"order_id": order_id})
-        return {"order_id": order_id, "status": "committed"}
+        return {"order_id": str(uuid.UUID(order_id)), "status": "committed"}
 
     @internal.post("/reservations/<order_id>/release")
     @validate(responses={200: ReservationStatusOut})
     def release(order_id: str) -> Any:
         with transaction() as session:
             status = service.release_reservation(session, order_id)
-        return {"order_id": order_id, "status": status}
+        return {"order_id": str(uuid.UUID(order_id)), "status": status}
 
     return internal
