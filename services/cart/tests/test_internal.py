@@ -99,3 +99,9 @@ def test_a_malformed_checkout_message_is_a_400_not_a_500(client, internal_header
 
 def test_models_and_migrations_agree(migrated_url):
     assert schema_drift(Base.metadata, migrated_url) == []
+
+
+def test_the_openapi_document_describes_the_cart_routes(client):
+    answer = client.get("/api/cart/openapi.json")
+    assert answer.status_code == 200
+    assert {"/api/cart", "/api/cart/{item_id}"} <= set(answer.json["paths"])

@@ -205,3 +205,13 @@ def test_my_reviews_needs_a_signed_in_user(client):
 
 def test_models_and_migrations_agree(migrated_url):
     assert schema_drift(Base.metadata, migrated_url) == []
+
+
+def test_the_openapi_document_describes_the_review_routes(client):
+    answer = client.get("/api/reviews/openapi.json")
+    assert answer.status_code == 200
+    assert {
+        "/api/products/{product_id}/reviews",
+        "/api/products/{product_id}/reviews/{review_id}",
+        "/api/reviews/mine",
+    } <= set(answer.json["paths"])
