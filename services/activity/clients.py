@@ -1,0 +1,70 @@
+"""The one other service activity asks: products, for names and prices of listed products.
+
+Routes find it in `app.extensions["activity_products"]` so tests can put a fake in its place.
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from flask import current_app
+from souk_kit.errors import DependencyError
+from souk_kit.http import ServiceClient
+from souk_kit.settings import ServiceSettings
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    id: uuid.UUID
+    name: str
+    price: Decimal
+    effective_price: Decimal
+    currency: str
+    active: bool
+
+
+class Products(Protocol):
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+        """The products the catalogue knows among `ids` (unknown ids are left out)."""
+        ...
+
+
+class ProductsClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._client = ServiceClient(settings, "products")
+
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+        param = ",".join(sorted({str(i) for i in ids}))
+        if not param:
+            return {}
+        answer = self._client.get("/batch", params={"ids": param})
+        if not answer.ok or not isinstance(answer.data, dict):
+            raise DependencyError(details={"service": "products"})
+        try:
+            return {
+                facts.id: facts
+                for facts in (
+                    ProductFacts(
+                        id=uuid.UUID(str(item["id"])),
+                        name=str(item["name"]),
+                        price=Decimal(str(item["price"])).quantize(CENT),
+                        effective_price=Decimal(
+                            str(item.get("effective_price") or item["price"])
+                        ).quantize(CENT),
+                        currency=str(item.get("currency") or "USD"),
+                        active=bool(item.get("active", True)),
+                    )
+                    for item in answer.data["items"]
+                )
+            }
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            raise DependencyError(details={"service": "products"}) from None
+
+
+def products() -> Products:
+    client: Products = current_app.extensions["activity_products"]
+    return client

@@ -1,0 +1,72 @@
+"""The activity schema: one append-only `events` table.
+
+Storage choice, for a log that grows by about a million rows a month: a plain table, not
+monthly partitions.
+
+- Rows only ever arrive, in roughly `at` order, so a BRIN index on `at` (a few dozen kB
+  for millions of rows, almost free to maintain) narrows the wide date-range scans of the
+  stats to the right blocks, which is what partition pruning would buy.
+- The selective reads have btree indexes: a user's events (`me/recent`, the admin filter
+  and the co-view join) on (user_id, type, at); one type over time (admin filter, funnel)
+  on (type, at); a product's views (recommendations) on (product_id, type, at); and the
+  orders holding a product (co-purchases) on a GIN index over `metadata -> 'product_ids'`
+  of `order_placed` rows only.
+- Idempotent ingestion is a unique `event_id` and `INSERT … ON CONFLICT DO NOTHING`: one
+  index, no second table of processed message ids. On a partitioned table that unique key
+  would have to include `at`, and every month would need a partition created ahead of
+  time (plus a default one to empty again); that pays off only when old months must be
+  dropped cheaply (retention), which nothing here needs yet. Partitioning can be added
+  later behind the same queries.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Identity, Index, MetaData, String, Uuid, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema="activity")
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # The outbox message id for server-side events, a fresh one for client events.
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    meta: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JSONB, server_default=text("'{}'::jsonb")
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_events_at_brin", "at", postgresql_using="brin"),
+        Index(
+            "ix_events_user_type_at",
+            "user_id",
+            "type",
+            "at",
+            postgresql_where=text("user_id IS NOT NULL"),
+        ),
+        Index("ix_events_type_at", "type", "at"),
+        Index(
+            "ix_events_product_type_at",
+            "product_id",
+            "type",
+            "at",
+            postgresql_where=text("product_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_events_order_product_ids",
+            text("(metadata -> 'product_ids')"),
+            postgresql_using="gin",
+            postgresql_where=text("type = 'order_placed'"),
+        ),
+    )

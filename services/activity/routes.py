@@ -1,0 +1,189 @@
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
+from souk_kit.db import transaction
+from souk_kit.errors import DependencyError, UnauthorizedError
+from souk_kit.validation import validate
+
+from services.activity import service
+from services.activity.clients import ProductFacts, products
+from services.activity.models import Event
+from services.activity.schemas import (
+    AcceptedOut,
+    BatchOut,
+    ClientEventBody,
+    EventOut,
+    EventPage,
+    EventQuery,
+    ProductFactsOut,
+    RecentItemOut,
+    RecentOut,
+    RecommendationOut,
+    RecommendationQuery,
+    RecommendationsOut,
+    RelayBatch,
+    StatsOut,
+    StatsQuery,
+)
+from services.activity.settings import ActivitySettings
+
+public = Blueprint("activity", __name__, url_prefix="/api/activity")
+
+RECENT_LIMIT = 20
+RECOMMENDATION_LIMIT = 10
+# Ask the database for a few more than shown, so disabled products can be dropped.
+SPARE = 10
+
+
+def settings() -> ActivitySettings:
+    activity_settings = settings_of(current_app)
+    assert isinstance(activity_settings, ActivitySettings)
+    return activity_settings
+
+
+def caller_id() -> uuid.UUID | None:
+    identity = maybe_identity()
+    if identity is None:
+        return None
+    try:
+        return uuid.UUID(identity.user_id)
+    except ValueError:
+        raise UnauthorizedError("The token is not valid") from None
+
+
+def limiter() -> service.FixedWindowLimiter:
+    rate_limiter: service.FixedWindowLimiter = current_app.extensions["activity_limiter"]
+    return rate_limiter
+
+
+def event_out(event: Event) -> dict[str, Any]:
+    return EventOut(
+        id=event.event_id,
+        type=event.type,
+        user_id=event.user_id,
+        product_id=event.product_id,
+        metadata=event.meta,
+        at=event.at,
+    ).model_dump(mode="json")
+
+
+def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductFacts] | None:
+    """Names and prices in one batch call; None when the catalogue does not answer."""
+    try:
+        return products().batch(ids)
+    except DependencyError:
+        return None
+
+
+def facts_out(facts: ProductFacts | None) -> ProductFactsOut | None:
+    if facts is None:
+        return None
+    return ProductFactsOut(
+        name=facts.name,
+        price=facts.price,
+        effective_price=facts.effective_price,
+        currency=facts.currency,
+    )
+
+
+def listable(product_id: uuid.UUID, known: dict[uuid.UUID, ProductFacts] | None) -> bool:
+    """Without the catalogue every product is listed; with it, only active ones."""
+    return known is None or (product_id in known and known[product_id].active)
+
+
+@public.post("/events")
+@optional_auth
+@validate(body=ClientEventBody, responses={202: AcceptedOut})
+def post_event(body: ClientEventBody) -> Any:
+    """Record a client event (`product_view`, `search`, `product_click`); the user comes from
+    the token when one is sent. Server-side types → 400; metadata over 20 keys → 400, over
+    2 KB → 413; more than the per-minute limit per user (or IP) → 429."""
+    user_id = caller_id()
+    client_ip = request.headers.get("X-Real-IP") or request.remote_addr or "unknown"
+    limiter().hit(f"user:{user_id}" if user_id else f"ip:{client_ip}")
+    with transaction() as session:
+        event_id = service.record_client_event(session, settings(), user_id, body)
+    return AcceptedOut(event_id=event_id), 202
+
+
+@public.get("/me/recent")
+@requires()
+@validate(responses={200: RecentOut})
+def my_recent_views() -> Any:
+    """The products the caller viewed most recently, each once, newest first (at most 20)."""
+    current_identity()
+    user_id = caller_id()
+    assert user_id is not None
+    with transaction() as session:
+        views = service.recent_views(session, user_id, RECENT_LIMIT + SPARE)
+    known = catalogue([product_id for product_id, _ in views])
+    items = [
+        RecentItemOut(
+            product_id=product_id,
+            viewed_at=viewed_at,
+            product=facts_out(known.get(product_id) if known else None),
+        )
+        for product_id, viewed_at in views
+        if listable(product_id, known)
+    ]
+    return RecentOut(items=items[:RECENT_LIMIT])
+
+
+@public.get("/events")
+@requires("admin")
+@validate(query=EventQuery, responses={200: EventPage})
+def list_events(query: EventQuery) -> Any:
+    """The event log, newest first, filtered by `user_id`, `type` and `[from, to)`."""
+    with transaction() as session:
+        return service.list_events(session, query, event_out)
+
+
+@public.get("/stats")
+@requires("admin")
+@validate(query=StatsQuery, responses={200: StatsOut})
+def stats(query: StatsQuery) -> Any:
+    """Counts by type and UTC day in `[from, to)` (default: the last 30 days) and the
+    product_view → add_to_cart → order_placed funnel as events and distinct users."""
+    start, end = service.resolve_range(settings(), query.from_, query.to)
+    with transaction() as session:
+        result = service.activity_stats(session, start, end)
+    return StatsOut.model_validate(result).model_dump(mode="json", by_alias=True)
+
+
+@public.get("/recommendations")
+@validate(query=RecommendationQuery, responses={200: RecommendationsOut})
+def recommendations(query: RecommendationQuery) -> Any:
+    """Products often viewed together (by one user within a day) or bought together with
+    `product_id`, best first (at most 10); purchases weigh more than views."""
+    with transaction() as session:
+        found = service.recommendations(
+            session, settings(), query.product_id, RECOMMENDATION_LIMIT + SPARE
+        )
+    known = catalogue([r.product_id for r in found])
+    items = [
+        RecommendationOut(
+            product_id=r.product_id,
+            score=r.score,
+            viewed_together=r.viewed_together,
+            bought_together=r.bought_together,
+            product=facts_out(known.get(r.product_id) if known else None),
+        )
+        for r in found
+        if listable(r.product_id, known)
+    ]
+    return RecommendationsOut(product_id=query.product_id, items=items[:RECOMMENDATION_LIMIT])
+
+
+def internal_routes(internal: Blueprint) -> Blueprint:
+    @internal.post("/events")
+    @validate(body=RelayBatch, responses={200: BatchOut})
+    def receive_events(body: RelayBatch) -> Any:
+        """Events from every service's outbox; each is stored once however often it comes."""
+        with transaction() as session:
+            applied, skipped = service.ingest_batch(session, body.messages)
+        return BatchOut(received=len(body.messages), applied=applied, skipped=skipped)
+
+    return internal

@@ -1,0 +1,147 @@
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from souk_kit.pagination import PageQuery
+from souk_kit.validation import Schema
+
+TypeName = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ClientEventBody(Schema):
+    """An event a client reports: `product_view` and `product_click` name a product;
+    `search` usually carries `metadata.q`."""
+
+    type: str = Field(min_length=1, max_length=40)
+    product_id: uuid.UUID | None = None
+    metadata: dict[str, Any] | None = Field(
+        None, description="a JSON object: at most 20 keys and 2 KB serialized (bigger → 413)"
+    )
+
+
+class RelayMessage(BaseModel):
+    event_id: uuid.UUID
+    payload: dict[str, Any]
+
+
+class RelayBatch(Schema):
+    """An outbox relay batch: payloads `{type, user_id, product_id, metadata, at}`."""
+
+    messages: list[RelayMessage] = Field(max_length=1000)
+
+
+class TimeRange(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+
+    @field_validator("from_", "to")
+    @classmethod
+    def utc(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value)
+
+
+class EventQuery(PageQuery, TimeRange):
+    user_id: uuid.UUID | None = None
+    type: str | None = TypeName
+
+
+class StatsQuery(TimeRange):
+    pass
+
+
+class RecommendationQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    product_id: uuid.UUID
+
+
+class AcceptedOut(BaseModel):
+    status: str = "accepted"
+    event_id: uuid.UUID
+
+
+class BatchOut(BaseModel):
+    received: int
+    applied: int
+    skipped: int
+
+
+class EventOut(BaseModel):
+    id: uuid.UUID
+    type: str
+    user_id: uuid.UUID | None
+    product_id: uuid.UUID | None
+    metadata: dict[str, Any]
+    at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class ProductFactsOut(BaseModel):
+    name: str
+    price: Decimal
+    effective_price: Decimal
+    currency: str
+
+
+class RecentItemOut(BaseModel):
+    product_id: uuid.UUID
+    viewed_at: datetime
+    product: ProductFactsOut | None = Field(
+        description="from the catalogue; null when the catalogue did not answer"
+    )
+
+
+class RecentOut(BaseModel):
+    items: list[RecentItemOut]
+
+
+class DayCountsOut(BaseModel):
+    day: str
+    total: int
+    counts: dict[str, int]
+
+
+class FunnelStepOut(BaseModel):
+    type: str
+    events: int
+    users: int
+
+
+class StatsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: datetime = Field(alias="from")
+    to: datetime
+    total: int
+    by_type: dict[str, int]
+    by_day: list[DayCountsOut]
+    funnel: list[FunnelStepOut]
+
+
+class RecommendationOut(BaseModel):
+    product_id: uuid.UUID
+    score: int
+    viewed_together: int
+    bought_together: int
+    product: ProductFactsOut | None
+
+
+class RecommendationsOut(BaseModel):
+    product_id: uuid.UUID
+    items: list[RecommendationOut]

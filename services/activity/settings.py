@@ -1,0 +1,16 @@
+from pydantic import Field
+from souk_kit.settings import ServiceSettings
+
+
+class ActivitySettings(ServiceSettings):
+    """Activity settings (env `SOUK_CLIENT_EVENTS_PER_MINUTE`, `SOUK_CO_VIEW_WINDOW_HOURS`, …)."""
+
+    # Events one user (or, signed out, one IP) may post per minute to one process; the
+    # gateway's per-IP limit sits in front of this.
+    client_events_per_minute: int = Field(120, ge=1)
+    metadata_max_bytes: int = Field(2048, ge=2)
+    metadata_max_keys: int = Field(20, ge=1)
+    # Two products viewed by the same user this close together count as viewed together.
+    co_view_window_hours: float = Field(24.0, gt=0)
+    stats_default_days: int = Field(30, ge=1)
+    stats_max_days: int = Field(366, ge=1)
