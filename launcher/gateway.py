@@ -60,6 +60,13 @@ class GatewayConfig:
             cors_origins=settings.cors_origins,
         )
 
+    def create_folders(self) -> None:
+        """The folders nginx expects to exist (it creates only the last level of a temp path)."""
+        for folder in (self.log_dir, self.run_dir, self.temp_dir, self.media_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        # nginx workers drop root privileges; they must still reach the images.
+        self.media_dir.chmod(0o755)
+
     def values(self) -> dict[str, str]:
         values = {
             "GATEWAY_LISTEN": _checked(_ADDRESS, self.public_listen, "listen address"),
@@ -114,10 +121,7 @@ def render(template: str, values: Mapping[str, str]) -> str:
 def write_nginx_conf(settings: Settings) -> Path:
     """Render the template into var/gateway/nginx.conf and create the folders it names."""
     config = GatewayConfig.from_settings(settings)
-    for folder in (config.log_dir, config.run_dir, config.temp_dir, config.media_dir):
-        folder.mkdir(parents=True, exist_ok=True)
-    # nginx workers drop root privileges; they must still reach the images.
-    config.media_dir.chmod(0o755)
+    config.create_folders()
     settings.gateway_dir.mkdir(parents=True, exist_ok=True)
     target = settings.gateway_dir / "nginx.conf"
     target.write_text(render_nginx_conf(TEMPLATE.read_text(), config))

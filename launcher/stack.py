@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def up(settings: Settings, *, detach: bool) -> int:
         if not detach:
             raise LaunchError("Souk is already running in the background; `make down` stops it")
         _say("already running")
-        return _finish_start(settings, _database_url(settings), _stop_reason(paths, lambda: True))
+        return _finish_start(
+            settings, _database_url(settings), _stop_reason(paths, _detached_exit_code(paths))
+        )
 
     nginx = ensure_nginx()
     for folder in (settings.var_dir, settings.log_dir, settings.run_dir, settings.media_dir):
@@ -48,7 +51,9 @@ def up(settings: Settings, *, detach: bool) -> int:
     _say(f"starting {len(programs) - 1} service processes and the gateway")
     if detach:
         supervisor.start(paths, env, foreground=False)
-        code = _finish_start(settings, database_url, _stop_reason(paths, lambda: True))
+        code = _finish_start(
+            settings, database_url, _stop_reason(paths, _detached_exit_code(paths))
+        )
         if code != 0:
             down(settings)
         return code
@@ -108,8 +113,7 @@ def _run_in_foreground(
     process = supervisor.start(paths, env, foreground=True)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        still_starting = _stop_reason(paths, lambda: process.poll() is None)
-        if _finish_start(settings, database_url, still_starting) != 0:
+        if _finish_start(settings, database_url, _stop_reason(paths, process.poll)) != 0:
             _say("some services are not healthy; they keep running until Ctrl-C")
         process.wait()
     except KeyboardInterrupt:
@@ -118,8 +122,12 @@ def _run_in_foreground(
         # A second Ctrl-C must not cut the clean-up short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if process.poll() is None:
-            process.terminate()
-            process.wait()
+            supervisor.request_shutdown(paths)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if not settings.database_url:
             postgres.stop(settings.pg_data_dir)
         signal.signal(signal.SIGTERM, previous)
@@ -159,18 +167,30 @@ def _finish_start(
     return 0
 
 
-def _stop_reason(paths: supervisor.Paths, alive: Callable[[], bool]) -> Callable[[], str | None]:
+def _stop_reason(
+    paths: supervisor.Paths, exit_code: Callable[[], int | None]
+) -> Callable[[], str | None]:
+    """What makes waiting for health pointless: supervisord gone, or a program given up on."""
+
     def reason() -> str | None:
-        if not alive() or not supervisor.is_running(paths):
+        if exit_code() is not None:
             return "supervisord exited"
+        try:
+            processes = supervisor.process_info(paths)
+        except (OSError, xmlrpc.client.Error):
+            return None
         given_up = [
             f"{info['group']}:{info['name']}"
-            for info in supervisor.process_info(paths)
+            for info in processes
             if info["statename"] in _GIVE_UP_STATES
         ]
         return f"{', '.join(given_up)} kept crashing" if given_up else None
 
     return reason
+
+
+def _detached_exit_code(paths: supervisor.Paths) -> Callable[[], int | None]:
+    return lambda: None if supervisor.is_running(paths) else 1
 
 
 def _database_url(settings: Settings) -> str:

@@ -10,7 +10,8 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,9 @@ def render_config(settings: Settings, paths: Paths, programs: Sequence[Program])
             pidfile=_escape(str(paths.pid_file)),
             childlogdir=_escape(str(settings.log_dir)),
             loglevel="info",
+            # In the foreground the launcher reports; supervisord's own lines go to its log.
+            silent="true",
+            **({"user": "root"} if os.geteuid() == 0 else {}),
         ),
         _section(
             "rpcinterface:supervisor",
@@ -173,45 +177,59 @@ def start(paths: Paths, env: Mapping[str, str], *, foreground: bool) -> subproce
     """Start supervisord; in the background it daemonizes and this returns once it has."""
     command = [sys.executable, "-m", "supervisor.supervisord", "-c", str(paths.config)]
     if foreground:
-        return subprocess.Popen([*command, "-n"], env=dict(env))
+        # Its own session: Ctrl-C reaches only the launcher, which stops everything at once
+        # (supervisord on its own would stop the programs one group after another).
+        return subprocess.Popen([*command, "-n"], env=dict(env), start_new_session=True)
     process = subprocess.Popen(command, env=dict(env), stdin=subprocess.DEVNULL)
     if process.wait() != 0:
         raise RuntimeError(f"supervisord did not start; see {paths.log_file}")
     return process
 
 
-def rpc(paths: Paths) -> Any:
-    """An XML-RPC proxy to supervisord (its `supervisor.*` namespace)."""
+@contextmanager
+def control(paths: Paths) -> Iterator[Any]:
+    """supervisord's XML-RPC interface (its `supervisor.*` namespace), closed afterwards."""
     from supervisor.xmlrpc import SupervisorTransport
 
     transport = SupervisorTransport(None, None, f"unix://{paths.socket}")
-    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+    proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+    try:
+        yield proxy.supervisor
+    finally:
+        transport.close()
 
 
 def is_running(paths: Paths) -> bool:
     if not paths.socket.exists():
         return False
     try:
-        return rpc(paths).getState()["statename"] == "RUNNING"
+        with control(paths) as supervisord:
+            return bool(supervisord.getState()["statename"] == "RUNNING")
     except (OSError, xmlrpc.client.Error):
         return False
 
 
 def process_info(paths: Paths) -> list[dict[str, Any]]:
     """supervisord's view of every program: name, group, statename, pid, ..."""
-    info: list[dict[str, Any]] = rpc(paths).getAllProcessInfo()
+    with control(paths) as supervisord:
+        info: list[dict[str, Any]] = supervisord.getAllProcessInfo()
     return info
 
 
-def shutdown(paths: Paths, timeout: float = 60) -> None:
-    """Stop every program (all at once) and supervisord itself; wait until it has exited."""
-    pid = _read_pid(paths.pid_file)
+def request_shutdown(paths: Paths) -> None:
+    """Stop every program (all at once, not group after group), then supervisord itself."""
     try:
-        control = rpc(paths)
-        control.stopAllProcesses(True)
-        control.shutdown()
+        with control(paths) as supervisord:
+            supervisord.stopAllProcesses(True)
+            supervisord.shutdown()
     except (OSError, xmlrpc.client.Error):
         pass
+
+
+def shutdown(paths: Paths, timeout: float = 60) -> None:
+    """Shut down a daemonized supervisord and wait until it has exited."""
+    pid = _read_pid(paths.pid_file)
+    request_shutdown(paths)
     deadline = time.monotonic() + timeout
     while pid and _alive(pid):
         if time.monotonic() > deadline:

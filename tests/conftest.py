@@ -1,0 +1,226 @@
+"""The end-to-end harness: a whole Souk stack started the way `make up DETACH=1` starts it,
+on its own ports and in its own var folder, driven over HTTP through the real nginx."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from launcher import postgres, supervisor
+from launcher.settings import REPO_ROOT, SERVICES, Settings
+
+HERE = Path(__file__).resolve().parent
+GATEWAY_PORT = 18080
+INTERNAL_PORT = 18081
+SERVICE_BASE_PORT = 19100
+REPLICAS = 2
+# Derived by the launcher from the settings below; a developer's own values must not leak in.
+_LAUNCHER_DERIVED = (
+    "DATABASE_URL",
+    "SOUK_LOG_DIR",
+    "SOUK_MEDIA_DIR",
+    "SOUK_INTERNAL_URL",
+    "SOUK_SERVICE_TOKEN",
+    "SOUK_JWT_PUBLIC_KEY_FILE",
+    "SOUK_JWT_PRIVATE_KEY_FILE",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def port_is_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    internal_url: str
+    admin_email: str
+    admin_password: str
+    var_dir: Path
+    service_token: str
+    env: Mapping[str, str]
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.env)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.settings.log_dir
+
+    @property
+    def media_dir(self) -> Path:
+        return self.settings.media_dir
+
+    def replica_port(self, service: str, replica: int) -> int:
+        return self.settings.replica_port(service, replica)
+
+    def service_of_port(self, port: int) -> str | None:
+        for service in SERVICES:
+            if any(self.replica_port(service, r) == port for r in range(self.settings.replicas)):
+                return service
+        return None
+
+    @contextmanager
+    def supervisor(self) -> Iterator[Any]:
+        """supervisord's XML-RPC interface: getProcessInfo("auth:auth-0"), stopProcessGroup..."""
+        with supervisor.control(supervisor.Paths.from_settings(self.settings)) as supervisord:
+            yield supervisord
+
+    def launcher(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return run_launcher(self.env, *args, timeout=timeout)
+
+    def access_log_entry(self, request_id: str, timeout: float = 3) -> dict[str, Any]:
+        """The gateway's JSON access-log line for `request_id` (nginx writes it just after
+        answering, so it is polled for)."""
+        found: list[dict[str, Any]] = []
+
+        def logged() -> bool:
+            path = self.log_dir / "gateway_access.log"
+            for line in path.read_text().splitlines():
+                entry = json.loads(line)
+                if entry["request_id"] == request_id:
+                    found.append(entry)
+                    return True
+            return False
+
+        wait_until(logged, timeout, f"the gateway to log request {request_id}")
+        return found[0]
+
+    def upstream_services(self, request_id: str) -> list[str | None]:
+        """Which services the gateway tried for a request, in order."""
+        addresses = self.access_log_entry(request_id)["upstream_addr"]
+        return [
+            self.service_of_port(int(address.rsplit(":", 1)[1]))
+            for address in addresses.replace(",", " ").split()
+            if ":" in address
+        ]
+
+
+def run_launcher(
+    env: Mapping[str, str], *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "launcher", *args],
+        env=dict(env),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _worker_offset() -> tuple[str, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return "", 0
+    return f"-{worker}", 100 * (int(worker.removeprefix("gw")) + 1)
+
+
+@pytest.fixture(scope="session")
+def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
+    suffix, offset = _worker_offset()
+    var_dir = REPO_ROOT / "var" / f"test-stack{suffix}"
+    database = f"souk_e2e{suffix.replace('-', '_')}"
+    admin_email = "admin-e2e@example.com"
+    admin_password = secrets.token_urlsafe(16)
+
+    env = {key: value for key, value in os.environ.items() if key not in _LAUNCHER_DERIVED}
+    env.update(
+        {
+            "SOUK_VAR_DIR": str(var_dir),
+            "SOUK_GATEWAY_PORT": str(GATEWAY_PORT + offset),
+            "SOUK_INTERNAL_PORT": str(INTERNAL_PORT + offset),
+            "SOUK_SERVICE_BASE_PORT": str(SERVICE_BASE_PORT + offset),
+            "SOUK_REPLICAS": str(REPLICAS),
+            "SOUK_DEMO": "0",
+            "SOUK_ADMIN_EMAIL": admin_email,
+            "SOUK_ADMIN_PASSWORD": admin_password,
+            "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
+            "SOUK_GATEWAY_AUTH_BURST": "1000",
+            "SOUK_START_TIMEOUT": "60",
+        }
+    )
+
+    # A stack left behind by an interrupted run would hold the ports.
+    if supervisor.is_running(supervisor.Paths.from_settings(Settings.from_env(env))):
+        run_launcher(env, "down")
+    shutil.rmtree(var_dir, ignore_errors=True)
+    url = postgres_database(database)
+    postgres.drop_database(url, database)
+    env["DATABASE_URL"] = postgres_database(database)
+
+    try:
+        started = run_launcher(env, "up", "--detach")
+        if started.returncode != 0:
+            pytest.fail(
+                f"the stack did not start:\n{started.stdout}\n{started.stderr}", pytrace=False
+            )
+        settings = Settings.from_env(env)
+        yield Stack(
+            url=settings.gateway_url,
+            internal_url=settings.internal_url,
+            admin_email=admin_email,
+            admin_password=admin_password,
+            var_dir=var_dir,
+            service_token=(settings.secrets_dir / "service_token").read_text().strip(),
+            env=env,
+        )
+    finally:
+        run_launcher(env, "down")
+
+
+class GatewaySession(requests.Session):
+    """A `requests.Session` whose relative URLs (`/api/...`) go to the gateway."""
+
+    def __init__(self, base_url: str, timeout: float = 15) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.timeout = timeout
+        self.trust_env = False  # no HTTP proxy from the environment between us and localhost
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(url, str) and url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+@pytest.fixture
+def session(stack: Stack) -> Iterator[GatewaySession]:
+    with GatewaySession(stack.url) as gateway:
+        yield gateway
