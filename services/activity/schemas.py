@@ -7,8 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import Schema
 
-TypeName = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
-
 
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
@@ -52,7 +50,7 @@ class TimeRange(BaseModel):
 
 class EventQuery(PageQuery, TimeRange):
     user_id: uuid.UUID | None = None
-    type: str | None = TypeName
+    type: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class StatsQuery(TimeRange):
