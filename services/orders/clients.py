@@ -1,0 +1,389 @@
+"""Typed clients for the services the orders service calls: cart, products, inventory, shipping.
+
+Each method makes one call through `ServiceClient` (connect/read timeouts, retries only for
+reads and idempotent writes) and returns plain dataclasses. A service that is down, answers
+5xx or answers something unreadable raises `DependencyError` (503). The app keeps the clients
+in `app.extensions["orders_clients"]`, where service tests put fakes with the same methods.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol, TypeVar
+
+from souk_kit.errors import DependencyError
+from souk_kit.http import ServiceClient, ServiceResponse
+from souk_kit.settings import ServiceSettings
+
+log = logging.getLogger("souk.orders.clients")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: uuid.UUID
+    quantity: int
+    seller_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    id: uuid.UUID
+    name: str
+    seller_id: uuid.UUID
+    price: Decimal
+    effective_price: Decimal
+    currency: str
+    active: bool
+    weight_kg: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: uuid.UUID
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    product_id: uuid.UUID
+    quantity: int
+    seller_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Quote:
+    cost: Decimal
+    currency: str
+    method: str
+    estimated_days: int | None = None
+    zone: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentRef:
+    id: str
+    tracking_number: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    tracking_number: str | None
+    status: str
+    courier_id: str | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    product_id: str
+    requested: int
+    available: int
+
+
+class OutOfStock(Exception):
+    """Inventory could not hold every line; nothing was held."""
+
+    def __init__(self, lines: list[ShortLine]) -> None:
+        super().__init__("out of stock")
+        self.lines = lines
+
+
+class ReservationGone(Exception):
+    """The reservation expired or was released before it could be committed."""
+
+
+class QuoteRefused(Exception):
+    """Shipping refused the quote request (an unknown method or zone): the buyer's input."""
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class ShipmentAlreadyPickedUp(Exception):
+    """A courier already has the parcel: the shipment can no longer be cancelled."""
+
+
+class CartClient(Protocol):
+    def get_cart(self, user_id: uuid.UUID) -> list[CartLine]: ...
+
+
+class ProductsClient(Protocol):
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]: ...
+
+
+class InventoryClient(Protocol):
+    def reserve(self, order_id: uuid.UUID, lines: list[StockLine]) -> None: ...
+    def commit(self, order_id: uuid.UUID) -> None: ...
+    def release(self, order_id: uuid.UUID) -> str: ...
+
+
+class ShippingClient(Protocol):
+    def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote: ...
+    def create_shipment(
+        self,
+        order_id: uuid.UUID,
+        user_id: uuid.UUID,
+        zone: str | None,
+        method: str,
+        address: Any,
+        lines: list[ShipmentLine],
+    ) -> ShipmentRef: ...
+    def cancel_shipment(self, order_id: uuid.UUID) -> str: ...
+    def shipment_for_order(self, order_id: uuid.UUID) -> Shipment | None: ...
+
+
+@dataclass
+class Clients:
+    cart: CartClient
+    products: ProductsClient
+    inventory: InventoryClient
+    shipping: ShippingClient
+
+
+def _read(service: str, parse: Callable[[], T]) -> T:
+    """Parse another service's answer; an answer of the wrong shape counts as that service down."""
+    try:
+        return parse()
+    except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError):
+        log.warning("unreadable answer from %s", service, exc_info=True)
+        raise DependencyError(details={"service": service}) from None
+
+
+def _unexpected(service: str, answer: ServiceResponse) -> DependencyError:
+    log.warning("unexpected %s answer from %s: %s", answer.status, service, answer.data)
+    return DependencyError(details={"service": service})
+
+
+def _money(value: Any) -> Decimal:
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"not an amount: {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+class HttpCartClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._http = ServiceClient(settings, "cart")
+
+    def get_cart(self, user_id: uuid.UUID) -> list[CartLine]:
+        answer = self._http.get(f"/carts/{user_id}")
+        if answer.status == 404:
+            return []
+        if not answer.ok:
+            raise _unexpected("cart", answer)
+        return _read(
+            "cart",
+            lambda: [
+                CartLine(
+                    product_id=uuid.UUID(str(item["product_id"])),
+                    quantity=int(item["quantity"]),
+                    seller_id=uuid.UUID(str(item["seller_id"])) if item.get("seller_id") else None,
+                )
+                for item in answer.data["items"]
+            ],
+        )
+
+
+class HttpProductsClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._http = ServiceClient(settings, "products")
+
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
+        wanted = sorted({str(i) for i in ids})
+        if not wanted:
+            return {}
+        answer = self._http.get("/batch", params={"ids": ",".join(wanted)})
+        if not answer.ok:
+            raise _unexpected("products", answer)
+
+        def parse() -> dict[uuid.UUID, Product]:
+            products = {}
+            for item in answer.data["items"]:
+                weight = item.get("weight_kg")
+                product = Product(
+                    id=uuid.UUID(str(item["id"])),
+                    name=str(item["name"]),
+                    seller_id=uuid.UUID(str(item["seller_id"])),
+                    price=_money(item["price"]),
+                    effective_price=_money(item.get("effective_price", item["price"])),
+                    currency=str(item.get("currency") or "USD"),
+                    active=bool(item.get("active", True)),
+                    weight_kg=Decimal(str(weight)) if weight is not None else None,
+                )
+                products[product.id] = product
+            return products
+
+        return _read("products", parse)
+
+
+class HttpInventoryClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._http = ServiceClient(settings, "inventory")
+
+    def reserve(self, order_id: uuid.UUID, lines: list[StockLine]) -> None:
+        body = {
+            "order_id": str(order_id),
+            "lines": [{"product_id": str(x.product_id), "quantity": x.quantity} for x in lines],
+        }
+        answer = self._http.post("/reservations", body, idempotency_key=f"reserve-{order_id}")
+        if answer.status == 409 and (answer.data or {}).get("code") == "out_of_stock":
+            raise OutOfStock(
+                _read(
+                    "inventory",
+                    lambda: [
+                        ShortLine(
+                            product_id=str(line["product_id"]),
+                            requested=int(line["requested"]),
+                            available=int(line["available"]),
+                        )
+                        for line in answer.data["details"]["lines"]
+                    ],
+                )
+            )
+        if not answer.ok:
+            raise _unexpected("inventory", answer)
+
+    def commit(self, order_id: uuid.UUID) -> None:
+        answer = self._http.post(
+            f"/reservations/{order_id}/commit", idempotency_key=f"commit-{order_id}"
+        )
+        if answer.status == 409:
+            raise ReservationGone()
+        if not answer.ok:
+            raise _unexpected("inventory", answer)
+
+    def release(self, order_id: uuid.UUID) -> str:
+        """ "released" (held stock freed), "returned" (bought stock put back) or "none"."""
+        answer = self._http.post(
+            f"/reservations/{order_id}/release", idempotency_key=f"release-{order_id}"
+        )
+        if not answer.ok:
+            raise _unexpected("inventory", answer)
+        return _read("inventory", lambda: str(answer.data.get("status") or "none"))
+
+
+class HttpShippingClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._http = ServiceClient(settings, "shipping")
+
+    def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote:
+        body: dict[str, Any] = {
+            "items": [{"product_id": str(x.product_id), "quantity": x.quantity} for x in lines]
+        }
+        if zone:
+            body["zone"] = zone
+        if method:
+            body["method"] = method
+        # A quote changes nothing, so it may be retried like a read.
+        answer = self._http.post("/quote", body, idempotency_key=f"quote-{uuid.uuid4()}")
+        if answer.status in (400, 404, 422):
+            data = answer.data if isinstance(answer.data, dict) else {}
+            raise QuoteRefused(
+                str(data.get("error") or "Shipping cannot deliver this order"),
+                dict(data.get("details") or {}),
+            )
+        if not answer.ok:
+            raise _unexpected("shipping", answer)
+        return _read(
+            "shipping",
+            lambda: Quote(
+                cost=_money(answer.data["cost"]),
+                currency=str(answer.data.get("currency") or "USD"),
+                method=str(answer.data.get("method") or method or "standard"),
+                estimated_days=(
+                    int(answer.data["estimated_days"])
+                    if answer.data.get("estimated_days") is not None
+                    else None
+                ),
+                zone=str(answer.data["zone"]) if answer.data.get("zone") else zone,
+            ),
+        )
+
+    def create_shipment(
+        self,
+        order_id: uuid.UUID,
+        user_id: uuid.UUID,
+        zone: str | None,
+        method: str,
+        address: Any,
+        lines: list[ShipmentLine],
+    ) -> ShipmentRef:
+        body = {
+            "order_id": str(order_id),
+            "user_id": str(user_id),
+            "zone": zone,
+            "method": method,
+            "address": address,
+            "lines": [
+                {
+                    "product_id": str(x.product_id),
+                    "quantity": x.quantity,
+                    "seller_id": str(x.seller_id),
+                }
+                for x in lines
+            ],
+        }
+        answer = self._http.post("/shipments", body, idempotency_key=f"shipment-{order_id}")
+        if not answer.ok:
+            raise _unexpected("shipping", answer)
+        return _read(
+            "shipping",
+            lambda: ShipmentRef(
+                id=str(answer.data["id"]),
+                tracking_number=answer.data.get("tracking_number"),
+                status=str(answer.data.get("status") or "pending"),
+            ),
+        )
+
+    def cancel_shipment(self, order_id: uuid.UUID) -> str:
+        """ "cancelled", or "none" when shipping has no shipment for the order."""
+        answer = self._http.post(
+            f"/shipments/by-order/{order_id}/cancel", idempotency_key=f"cancel-{order_id}"
+        )
+        if answer.status == 404:
+            return "none"
+        if answer.status == 409:
+            code = (
+                str((answer.data or {}).get("code") or "") if isinstance(answer.data, dict) else ""
+            )
+            if "cancel" in code:  # cancelled before: the outcome we want
+                return "cancelled"
+            raise ShipmentAlreadyPickedUp()
+        if not answer.ok:
+            raise _unexpected("shipping", answer)
+        return "cancelled"
+
+    def shipment_for_order(self, order_id: uuid.UUID) -> Shipment | None:
+        answer = self._http.get(f"/shipments/by-order/{order_id}")
+        if answer.status == 404:
+            return None
+        if not answer.ok:
+            raise _unexpected("shipping", answer)
+        return _read(
+            "shipping",
+            lambda: Shipment(
+                id=str(answer.data["id"]),
+                tracking_number=answer.data.get("tracking_number"),
+                status=str(answer.data["status"]),
+                courier_id=(
+                    str(answer.data["courier_id"]) if answer.data.get("courier_id") else None
+                ),
+                events=list(answer.data.get("events") or []),
+            ),
+        )
+
+
+def http_clients(settings: ServiceSettings) -> Clients:
+    return Clients(
+        cart=HttpCartClient(settings),
+        products=HttpProductsClient(settings),
+        inventory=HttpInventoryClient(settings),
+        shipping=HttpShippingClient(settings),
+    )

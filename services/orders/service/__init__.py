@@ -1,0 +1,1 @@
+"""The orders use cases: checkout saga, order lifecycle, views, analytics and recovery."""

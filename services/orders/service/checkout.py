@@ -1,0 +1,428 @@
+"""The checkout saga: cart → prices → shipping quote → pending order → stock → payment → paid.
+
+Each step commits on its own and records its outcome on the order (`stock_state`, the payment
+row, `shipment_id`), so a crash leaves a trace the recovery loop can finish or undo. A failing
+step runs the compensations of the steps before it and leaves the order `failed` with its
+reason. Prices come from the products service only, never from the client.
+"""
+
+import logging
+import uuid
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from souk_kit.errors import (
+    ApiError,
+    ConflictError,
+    DependencyError,
+    PaymentDeclinedError,
+    ValidationError,
+)
+from souk_kit.outbox import record_event, send_later
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from services.orders.clients import (
+    OutOfStock,
+    Product,
+    Quote,
+    QuoteRefused,
+    ReservationGone,
+    ShipmentLine,
+    StockLine,
+)
+from services.orders.models import (
+    COUNTED_STATUSES,
+    Order,
+    OrderLine,
+    OutboxMessage,
+    Payment,
+    utcnow,
+)
+from services.orders.payments import PaymentProviderError, PaymentTimeout
+from services.orders.presenters import checkout_out
+from services.orders.service.common import (
+    CheckoutIncompleteError,
+    Deps,
+    EmptyCartError,
+    InvalidCartError,
+    OutOfStockError,
+    PaymentUnavailableError,
+    ProductUnavailableError,
+    TooManyShopsError,
+    lock_order,
+    move,
+    touch,
+)
+from services.orders.service.compensation import give_back
+from services.orders.service.idempotency import Answer, error_answer
+
+log = logging.getLogger("souk.orders.checkout")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")  # what NUMERIC(12, 2) holds
+MAX_SHOPS = 3
+
+
+class ReservationExpiredError(ConflictError):
+    code = "reservation_expired"
+    message = "The stock held for this order expired before payment; nothing was charged"
+
+
+class OrderSupersededError(ConflictError):
+    code = "order_cancelled"
+    message = "The order was cancelled while it was being placed; any charge is refunded"
+
+
+class Superseded(Exception):
+    """The order left `pending` under the saga's feet (cancelled, or settled by recovery)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    user_id: uuid.UUID
+    shipping_address: Any | None
+    shipping_method: str | None
+    zone: str | None
+    payment_token: str | None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    product: Product
+    quantity: int
+    list_price: Decimal
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    lines: list[PricedLine]
+    subtotal: Decimal
+    discount: Decimal
+    quote: Quote
+    total: Decimal
+    currency: str
+
+    def stock_lines(self) -> list[StockLine]:
+        return [StockLine(x.product.id, x.quantity) for x in self.lines]
+
+
+def price_cart(deps: Deps, request: CheckoutRequest) -> PricedCart:
+    """The caller's cart priced by the products service, with the shipping quote."""
+    quantities: dict[uuid.UUID, int] = {}
+    for item in deps.clients.cart.get_cart(request.user_id):
+        quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    if not quantities:
+        raise EmptyCartError()
+    limit = deps.settings.max_line_quantity
+    bad = [str(pid) for pid, qty in quantities.items() if not 1 <= qty <= limit]
+    if bad:
+        raise InvalidCartError(details={"product_ids": bad, "max_quantity": limit})
+
+    products = deps.clients.products.batch(quantities)
+    unavailable = [str(p) for p in quantities if p not in products or not products[p].active]
+    if unavailable:
+        raise ProductUnavailableError(details={"product_ids": unavailable})
+    currency = deps.settings.currency
+    if any(products[p].currency != currency for p in quantities):
+        raise ConflictError(
+            "Some products are priced in another currency", code="currency_mismatch"
+        )
+    if len({products[p].seller_id for p in quantities}) > MAX_SHOPS:
+        raise TooManyShopsError()
+
+    lines = []
+    for product_id, quantity in quantities.items():
+        product = products[product_id]
+        list_price = product.price.quantize(CENT)
+        unit_price = min(product.effective_price, product.price).quantize(CENT)
+        lines.append(PricedLine(product, quantity, list_price, unit_price, unit_price * quantity))
+    subtotal = sum((x.list_price * x.quantity for x in lines), Decimal("0.00"))
+    discount = sum(((x.list_price - x.unit_price) * x.quantity for x in lines), Decimal("0.00"))
+    if subtotal > MAX_AMOUNT:
+        raise InvalidCartError(
+            "The order total is too large", details={"max_total": str(MAX_AMOUNT)}
+        )
+
+    stock_lines = [StockLine(x.product.id, x.quantity) for x in lines]
+    try:
+        quote = deps.clients.shipping.quote(stock_lines, request.zone, request.shipping_method)
+    except QuoteRefused as refused:
+        raise ValidationError(
+            refused.message, code="shipping_unavailable_for_order", details=refused.details
+        ) from None
+    if quote.currency != currency:
+        raise DependencyError(
+            "Shipping quoted in another currency", details={"service": "shipping"}
+        )
+    total = subtotal - discount + quote.cost
+    if total > MAX_AMOUNT:
+        raise InvalidCartError(
+            "The order total is too large", details={"max_total": str(MAX_AMOUNT)}
+        )
+    return PricedCart(lines, subtotal, discount, quote, total, currency)
+
+
+def place_order(deps: Deps, request: CheckoutRequest) -> uuid.UUID:
+    """Run the whole checkout; returns the id of the paid order or raises what API.md answers."""
+    cart = price_cart(deps, request)
+    order_id = _open_order(deps, request, cart)
+    try:
+        _reserve_stock(deps, order_id, cart)
+        _charge(deps, order_id, request.payment_token)
+        _commit_stock(deps, order_id)
+        finish_paid(deps, order_id)
+    except Superseded as superseded:
+        if superseded.status in COUNTED_STATUSES:
+            return order_id  # the recovery loop finished it meanwhile
+        give_back(deps, order_id)
+        raise OrderSupersededError(details={"order_id": str(order_id)}) from None
+    request_shipment(deps, order_id)
+    return order_id
+
+
+def _open_order(deps: Deps, request: CheckoutRequest, cart: PricedCart) -> uuid.UUID:
+    order_id = uuid.uuid4()
+    with deps.transactions() as session:
+        order = Order(
+            id=order_id,
+            user_id=request.user_id,
+            status="pending",
+            currency=cart.currency,
+            subtotal=cart.subtotal,
+            discount=cart.discount,
+            shipping_cost=cart.quote.cost,
+            total=cart.total,
+            shipping_address=request.shipping_address,
+            shipping_method=cart.quote.method,
+            shipping_zone=cart.quote.zone,
+            estimated_days=cart.quote.estimated_days,
+            idempotency_key=request.idempotency_key,
+            stock_state="none",
+            compensation_due=False,
+        )
+        for line in cart.lines:
+            order.lines.append(
+                OrderLine(
+                    product_id=line.product.id,
+                    seller_id=line.product.seller_id,
+                    name=line.product.name[:200],
+                    list_price=line.list_price,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    line_total=line.line_total,
+                )
+            )
+        move(order, "pending")
+        session.add(order)
+    return order_id
+
+
+def _pending(session: Any, order_id: uuid.UUID) -> Order:
+    order = lock_order(session, order_id)
+    if order.status != "pending":
+        raise Superseded(order.status)
+    return order
+
+
+def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = True) -> None:
+    """Mark a pending order `failed` with its reason, then give back what it took."""
+    with deps.transactions() as session:
+        order = lock_order(session, order_id)
+        if order.status == "pending":
+            move(order, "failed", note=reason)
+            order.failure_reason = reason
+        order.compensation_due = compensate
+    if compensate:
+        give_back(deps, order_id)
+
+
+def _reserve_stock(deps: Deps, order_id: uuid.UUID, cart: PricedCart) -> None:
+    try:
+        deps.clients.inventory.reserve(order_id, cart.stock_lines())
+    except OutOfStock as short:
+        fail(deps, order_id, "out_of_stock", compensate=False)
+        raise OutOfStockError(
+            details={"order_id": str(order_id), "lines": [asdict(x) for x in short.lines]}
+        ) from None
+    except DependencyError:
+        fail(deps, order_id, "inventory_unavailable")  # the hold may have happened: release it
+        raise
+    with deps.transactions() as session:
+        order = _pending(session, order_id)
+        order.stock_state = "held"
+        touch(order)
+
+
+def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
+    key = f"charge-{order_id}"
+    with deps.transactions() as session:
+        order = _pending(session, order_id)
+        amount, currency = order.total, order.currency
+        session.add(
+            Payment(
+                order_id=order_id,
+                provider=deps.payments.name,
+                idempotency_key=key,
+                amount=amount,
+                currency=currency,
+                status="pending",
+                refunded_amount=Decimal("0.00"),
+            )
+        )
+        touch(order)
+    details = {"order_id": str(order_id)}
+    try:
+        charge = deps.payments.charge(amount, currency, token, key)
+    except PaymentTimeout:
+        # Whether money moved is unknown: the order stays pending and recovery asks the provider.
+        log.warning("payment for order %s timed out; recovery will settle it", order_id)
+        raise PaymentUnavailableError(
+            "The payment provider did not answer; the order will be settled shortly",
+            details=details,
+        ) from None
+    except PaymentProviderError:
+        log.warning("payment for order %s failed", order_id, exc_info=True)
+        record_charge(deps, order_id, None)
+        fail(deps, order_id, "payment_error")
+        raise PaymentUnavailableError(details=details) from None
+    record_charge(deps, order_id, charge)
+    if charge.status != "succeeded":
+        fail(deps, order_id, "payment_declined")
+        raise PaymentDeclinedError(details={**details, "reason": charge.failure_code})
+
+
+def record_charge(deps: Deps, order_id: uuid.UUID, charge: Any | None) -> None:
+    """Store the provider's answer on the payment row (None: the provider failed, no charge)."""
+    with deps.transactions() as session:
+        payment = session.scalar(
+            select(Payment).where(Payment.order_id == order_id).with_for_update()
+        )
+        if payment is None or payment.status != "pending":
+            return
+        if charge is None:
+            payment.status, payment.failure_code = "failed", "provider_error"
+            return
+        payment.provider_charge_id = charge.id
+        payment.status = "succeeded" if charge.status == "succeeded" else "declined"
+        payment.failure_code = charge.failure_code
+
+
+def _commit_stock(deps: Deps, order_id: uuid.UUID) -> None:
+    try:
+        deps.clients.inventory.commit(order_id)
+    except ReservationGone:
+        fail(deps, order_id, "reservation_expired")
+        raise ReservationExpiredError(details={"order_id": str(order_id)}) from None
+    except DependencyError:
+        # Paid but not yet bought: recovery commits the reservation and finishes the order.
+        raise CheckoutIncompleteError(
+            "The payment went through; the order will be confirmed shortly",
+            details={"order_id": str(order_id)},
+        ) from None
+
+
+def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
+    """Mark the order paid and queue its side effects: empty the cart, count the sales, record
+    the `order_placed` event. Raises `Superseded` if the order is no longer pending."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.lines))
+            .with_for_update()
+        )
+        if order is None or order.status != "pending":
+            raise Superseded(order.status if order else "missing")
+        order.stock_state = "committed"
+        order.paid_at = utcnow()
+        move(order, "paid")
+        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
+        user_id = str(order.user_id)
+        send_later(
+            session,
+            OutboxMessage,
+            "cart",
+            "/checked-out",
+            {"user_id": user_id, "order_id": str(order_id), "lines": lines},
+        )
+        for line in lines:
+            send_later(session, OutboxMessage, "products", "/sales", line)
+        record_event(
+            session,
+            OutboxMessage,
+            "order_placed",
+            user_id=user_id,
+            metadata={
+                "order_id": str(order_id),
+                "total": str(order.total),
+                "currency": order.currency,
+                "lines": lines,
+            },
+        )
+
+
+def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:
+    """Ask shipping for the order's shipment (idempotent by order id). False when shipping is
+    down; the recovery loop asks again later."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+        )
+        if order is None or order.status != "paid" or order.shipment_id is not None:
+            return True
+        lines = [ShipmentLine(x.product_id, x.quantity, x.seller_id) for x in order.lines]
+        user_id, zone, method = order.user_id, order.shipping_zone, order.shipping_method
+        address = order.shipping_address
+    try:
+        shipment = deps.clients.shipping.create_shipment(
+            order_id, user_id, zone, method, address, lines
+        )
+    except DependencyError:
+        log.warning("could not create the shipment of order %s; will retry", order_id)
+        return False
+    with deps.transactions() as session:
+        order = lock_order(session, order_id)
+        order.shipment_id = order.shipment_id or shipment.id
+        order.tracking_number = order.tracking_number or shipment.tracking_number
+        cancelled_meanwhile = order.status == "cancelled"
+    if cancelled_meanwhile:
+        try:
+            deps.clients.shipping.cancel_shipment(order_id)
+        except Exception:
+            log.warning("could not cancel the shipment of cancelled order %s", order_id)
+    return True
+
+
+def answer_for_order(deps: Deps, order_id: uuid.UUID) -> Answer | None:
+    """What `POST /api/orders` answered (or would have) for this order; None while pending."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(
+                selectinload(Order.lines),
+                selectinload(Order.payment).selectinload(Payment.refunds),
+            )
+        )
+        if order is None or order.status == "pending":
+            return None
+        if order.paid_at is not None:
+            return Answer(201, checkout_out(order).model_dump(mode="json"))
+        details = {"order_id": str(order_id)}
+        failures: dict[str, ApiError] = {
+            "payment_declined": PaymentDeclinedError(details=details),
+            "out_of_stock": OutOfStockError(details=details),
+            "reservation_expired": ReservationExpiredError(details=details),
+        }
+        error = failures.get(order.failure_reason or "") or ConflictError(
+            "The checkout failed", code="checkout_failed", details=details
+        )
+        return error_answer(error)

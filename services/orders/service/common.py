@@ -1,0 +1,115 @@
+"""What the orders use cases share: their dependencies, errors and order state moves."""
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+
+from souk_kit.errors import ConflictError, DependencyError, NotFoundError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from services.orders.clients import Clients
+from services.orders.models import Order, OrderStatusChange, utcnow
+from services.orders.payments import PaymentProvider
+from services.orders.settings import OrdersSettings
+
+# One short transaction that commits when its block ends (rolls back on error).
+Transactions = Callable[[], AbstractContextManager[Session]]
+
+# The delivery flow, in order; `cancelled` and `failed` are off to the side.
+FLOW = ("pending", "paid", "picked_up", "out_for_delivery", "delivered")
+
+
+@dataclass
+class Deps:
+    """What a multi-step use case needs: other services, the payment provider, settings, and
+    a way to open its own short transactions (each saga step commits on its own)."""
+
+    clients: Clients
+    payments: PaymentProvider
+    settings: OrdersSettings
+    transactions: Transactions
+
+
+class EmptyCartError(ConflictError):
+    code = "empty_cart"
+    message = "Your cart is empty"
+
+
+class ProductUnavailableError(ConflictError):
+    code = "product_unavailable"
+    message = "Some products in your cart are no longer available"
+
+
+class TooManyShopsError(ConflictError):
+    code = "too_many_shops"
+    message = "An order can hold products from at most 3 shops"
+
+
+class InvalidCartError(ConflictError):
+    code = "invalid_cart"
+    message = "Your cart holds quantities or amounts an order cannot take"
+
+
+class OutOfStockError(ConflictError):
+    code = "out_of_stock"
+    message = "Not enough stock for some items in your cart"
+
+
+class PaymentUnavailableError(DependencyError):
+    code = "payment_unavailable"
+    message = "The payment could not be processed right now; nothing was charged"
+
+
+class CheckoutIncompleteError(DependencyError):
+    code = "checkout_incomplete"
+    message = "The order could not be completed right now; it will be settled shortly"
+
+
+class IllegalTransitionError(ConflictError):
+    code = "illegal_transition"
+    message = "The order cannot move to that status"
+
+
+class AlreadyPickedUpError(ConflictError):
+    code = "already_picked_up"
+    message = "The order has already been picked up and can no longer be cancelled"
+
+
+class OrderNotFoundError(NotFoundError):
+    message = "No such order"
+
+
+def parse_order_id(raw: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+    except ValueError:
+        raise OrderNotFoundError() from None
+
+
+def lock_order(session: Session, order_id: uuid.UUID) -> Order:
+    """The order, locked for update until the transaction ends."""
+    order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None:
+        raise OrderNotFoundError()
+    return order
+
+
+def move(order: Order, status: str, note: str | None = None, at: datetime | None = None) -> None:
+    """Set the order's status and write its history row (the caller checks the move is legal)."""
+    order.status = status
+    order.updated_at = utcnow()
+    change = OrderStatusChange(status=status, note=note, at=at or utcnow())
+    session = object_session(order)
+    if session is None:
+        order.history.append(change)
+    else:  # without loading the history collection
+        change.order_id = order.id
+        session.add(change)
+
+
+def touch(order: Order) -> None:
+    """Mark a saga step done now, so recovery leaves the order alone for a while."""
+    order.updated_at = utcnow()

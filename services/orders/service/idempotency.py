@@ -1,0 +1,151 @@
+"""`Idempotency-Key` for `POST /api/orders`: the same key and body get the first answer again.
+
+The key row is committed first (unique per user and key). Whoever then holds the row's lock
+while it has no answer runs the checkout and stores the answer before letting go; duplicates
+sent meanwhile wait on that lock (`SELECT ... FOR UPDATE`) and then replay the stored answer.
+Answers of 5xx are not stored, so a retry after an outage runs again.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from souk_kit.errors import ApiError, ConflictError, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.orders.models import IdempotencyKey, Order, utcnow
+
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used with a different request body"
+
+
+class IdempotencyKeyInProgressError(ConflictError):
+    code = "idempotency_key_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry shortly"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+def check_key(raw: str | None) -> str | None:
+    """The header's key, or None when absent; 400 unless it is 1-255 visible ASCII characters."""
+    if raw is None:
+        return None
+    if not _VALID_KEY.match(raw):
+        raise ValidationError(
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters",
+            code="invalid_idempotency_key",
+            details={"fields": {"Idempotency-Key": "1 to 255 visible ASCII characters"}},
+        )
+    return raw
+
+
+def request_hash(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def error_answer(error: ApiError) -> Answer:
+    return Answer(
+        error.status, {"error": error.message, "code": error.code, "details": error.details}
+    )
+
+
+def run_once(
+    new_session: Callable[[], Session],
+    user_id: uuid.UUID,
+    key: str,
+    body_hash: str,
+    ttl: timedelta,
+    run: Callable[[], Answer],
+    answer_for_order: Callable[[uuid.UUID], Answer | None],
+) -> Answer:
+    """Run `run()` once per (user, key); later calls with the same body get its answer.
+
+    `answer_for_order(order_id)` settles a key whose first attempt died mid-checkout: the
+    order's answer when it has one, else None (the key is then reported as in progress).
+    """
+    with new_session() as session:
+        with session.begin():
+            session.execute(
+                insert(IdempotencyKey)
+                .values(user_id=user_id, key=key, request_hash=body_hash, created_at=utcnow())
+                .on_conflict_do_nothing()
+            )
+        with session.begin():
+            row = session.scalar(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+                .with_for_update()
+            )
+            if row is None:  # swept away between the two statements: start over
+                raise IdempotencyKeyInProgressError()
+            if row.created_at < utcnow() - ttl:  # an expired key starts a new life
+                row.request_hash, row.created_at = body_hash, utcnow()
+                row.response_status = row.response_body = row.completed_at = None
+            if row.request_hash != body_hash:
+                raise IdempotencyKeyReusedError()
+            if row.response_status is not None and row.response_body is not None:
+                return Answer(row.response_status, row.response_body)
+            earlier = session.scalar(
+                select(Order.id)
+                .where(
+                    Order.user_id == user_id,
+                    Order.idempotency_key == key,
+                    Order.created_at >= row.created_at,
+                )
+                .order_by(Order.created_at.desc())
+                .limit(1)
+            )
+            if earlier is not None:
+                answer = answer_for_order(earlier)
+                if answer is None:
+                    raise IdempotencyKeyInProgressError(details={"order_id": str(earlier)})
+            else:
+                try:
+                    answer = run()
+                except ApiError as error:
+                    answer = error_answer(error)
+                    if error.status >= 500:
+                        raise
+            row.response_status, row.response_body = answer.status, answer.body
+            row.completed_at = utcnow()
+        return answer
+
+
+def settle_key(session: Session, user_id: uuid.UUID, key: str, answer: Answer | None) -> None:
+    """After recovery settled a crashed checkout: store its answer, or (None) free the key so
+    a retry runs afresh. A key still locked by a live request is left alone."""
+    row = session.scalar(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        .with_for_update(skip_locked=True)
+    )
+    if row is None or row.response_status is not None:
+        return
+    if answer is None:
+        session.delete(row)
+    else:
+        row.response_status, row.response_body = answer.status, answer.body
+        row.completed_at = utcnow()
+
+
+def forget_old_keys(session: Session, ttl: timedelta) -> int:
+    result = session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - ttl)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,161 @@
+"""An order after checkout: cancelling it, moving it along the delivery flow by an admin or
+by shipping's updates."""
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from souk_kit.auth import Identity
+from souk_kit.errors import ConflictError, DependencyError
+from souk_kit.outbox import record_event, send_later
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from services.orders.clients import ShipmentAlreadyPickedUp
+from services.orders.models import Order, OutboxMessage
+from services.orders.service.common import (
+    FLOW,
+    AlreadyPickedUpError,
+    Deps,
+    IllegalTransitionError,
+    OrderNotFoundError,
+    lock_order,
+    move,
+    parse_order_id,
+)
+from services.orders.service.compensation import give_back
+
+log = logging.getLogger("souk.orders.lifecycle")
+CANCELLABLE = ("pending", "paid")
+PICKED_UP_OR_LATER = ("picked_up", "out_for_delivery", "delivered")
+
+
+class CancelIncompleteError(DependencyError):
+    code = "refund_pending"
+    message = "The order is cancelled; its stock and refund will follow shortly"
+
+
+def _check_cancellable(order: Order) -> None:
+    if order.status in PICKED_UP_OR_LATER:
+        raise AlreadyPickedUpError(details={"status": order.status})
+    if order.status not in CANCELLABLE:
+        raise IllegalTransitionError(
+            f"A {order.status} order cannot be cancelled",
+            details={"from": order.status, "to": "cancelled"},
+        )
+
+
+def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
+    """Cancel a pending or paid order (its owner or an admin): the shipment is cancelled,
+    stock goes back and the charge is refunded. Cancelling again while a refund is still
+    owed retries it; otherwise a cancelled order answers 409."""
+    order_id = parse_order_id(raw_id)
+    with deps.transactions() as session:
+        order = session.get(Order, order_id)
+        if order is None or (identity.role != "admin" and str(order.user_id) != identity.user_id):
+            raise OrderNotFoundError()
+        status, owed = order.status, order.compensation_due
+    if status == "cancelled" and owed:
+        if not give_back(deps, order_id):
+            raise CancelIncompleteError()
+        return
+    if status not in CANCELLABLE:
+        _check_cancellable(order)
+    if status == "paid":
+        # Shipping alone knows whether a courier has the parcel; it decides first.
+        try:
+            deps.clients.shipping.cancel_shipment(order_id)
+        except ShipmentAlreadyPickedUp:
+            raise AlreadyPickedUpError() from None
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.lines))
+            .with_for_update()
+        )
+        assert order is not None
+        _check_cancellable(order)
+        if order.status != status:  # paid meanwhile: its shipment was not cancelled above
+            raise ConflictError(
+                "The order changed while it was being cancelled; try again", code="order_changed"
+            )
+        was_paid = order.status == "paid"
+        move(order, "cancelled", note=f"cancelled by {identity.role}")
+        order.compensation_due = True
+        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
+        if was_paid:
+            for line in lines:
+                send_later(
+                    session,
+                    OutboxMessage,
+                    "products",
+                    "/sales",
+                    {"product_id": line["product_id"], "quantity": -line["quantity"]},
+                )
+        record_event(
+            session,
+            OutboxMessage,
+            "order_cancelled",
+            user_id=str(order.user_id),
+            metadata={"order_id": str(order_id), "lines": lines, "by": identity.role},
+        )
+    if not give_back(deps, order_id):
+        raise CancelIncompleteError()
+
+
+def set_status(deps: Deps, identity: Identity, raw_id: str, status: str) -> None:
+    """An admin moves an order one step along the delivery flow, or cancels it (with refund).
+    Anything else (backwards, skipping, `paid` or `failed` by hand) is an illegal move."""
+    if status == "cancelled":
+        cancel_order(deps, identity, raw_id)
+        return
+    order_id = parse_order_id(raw_id)
+    with deps.transactions() as session:
+        order = lock_order(session, order_id)
+        current = order.status
+        legal = (
+            current in FLOW[1:]
+            and status in FLOW[2:]
+            and FLOW.index(status) == FLOW.index(current) + 1
+        )
+        if not legal:
+            raise IllegalTransitionError(details={"from": current, "to": status})
+        move(order, status, note="set by an admin")
+
+
+def apply_shipment_update(session: Session, payload: dict[str, Any]) -> None:
+    """Move the order to the shipment's status (outbox from shipping). A repeat, an older step,
+    or an order that is not on the delivery flow any more is ignored; skipped steps get their
+    history rows too."""
+    try:
+        order_id = uuid.UUID(str(payload["order_id"]))
+        target = str(payload["status"])
+    except (KeyError, ValueError):
+        log.warning("ignoring a malformed shipment update: %s", payload)
+        return
+    if target not in FLOW[2:]:
+        log.warning("ignoring a shipment update to %r", target)
+        return
+    order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None:
+        log.warning("ignoring a shipment update for unknown order %s", order_id)
+        return
+    if payload.get("shipment_id"):
+        order.shipment_id = str(payload["shipment_id"])[:64]
+    if payload.get("courier_id"):
+        order.courier_id = str(payload["courier_id"])[:64]
+    if order.status not in FLOW[1:] or FLOW.index(target) <= FLOW.index(order.status):
+        return
+    at = _when(payload.get("at"))
+    for step in FLOW[FLOW.index(order.status) + 1 : FLOW.index(target) + 1]:
+        move(order, step, note="from shipping", at=at)
+
+
+def _when(raw: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
