@@ -201,8 +201,14 @@ def _database_url(settings: Settings) -> str:
 
 def _migrate(database_url: str) -> None:
     from souk_kit.migrations import upgrade_all
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
-    upgrade_all(database_url)
+    try:
+        upgrade_all(database_url)
+    except OperationalError as error:
+        shown = make_url(database_url).render_as_string(hide_password=True)
+        raise LaunchError(f"cannot reach the database {shown}: {error.orig}") from error
 
 
 def _ensure_admin(database_url: str, email: str, password: str) -> bool:

@@ -84,6 +84,8 @@ def service_programs(settings: Settings, private_key_file: Path) -> list[Program
                 "10",
                 "--error-logfile",
                 "-",
+                # Otherwise every replica fights over one control socket in ~/.gunicorn.
+                "--no-control-socket",
                 "--name",
                 f"souk-{name}",
                 f"services.{service}.app:create_app()",
