@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import xmlrpc.client
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from launcher import credentials, gateway, health, postgres, supervisor
 from launcher.nginx import ensure_nginx
-from launcher.settings import Settings
+from launcher.settings import SERVICES, Settings
 
 DATABASE = "souk"
 _GIVE_UP_STATES = {"FATAL"}
@@ -32,15 +33,20 @@ def up(settings: Settings, *, detach: bool) -> int:
         )
 
     nginx = ensure_nginx()
+    _check_ports_free(settings)
     for folder in (settings.var_dir, settings.log_dir, settings.run_dir, settings.media_dir):
         folder.mkdir(parents=True, exist_ok=True)
     secrets = credentials.ensure_credentials(settings.secrets_dir)
     database_url = _database_url(settings)
-    _say("migrating the database")
-    _migrate(database_url)
-
-    nginx_conf = gateway.write_nginx_conf(settings)
-    _check_nginx_conf(nginx, nginx_conf, settings)
+    try:
+        _say("migrating the database")
+        _migrate(database_url)
+        nginx_conf = gateway.write_nginx_conf(settings)
+        _check_nginx_conf(nginx, nginx_conf, settings)
+    except BaseException:
+        if not settings.database_url:
+            postgres.stop(settings.pg_data_dir)
+        raise
     programs = [
         *supervisor.service_programs(settings, secrets.jwt_private_key_file),
         supervisor.nginx_program(settings, nginx, nginx_conf),
@@ -146,8 +152,9 @@ def _finish_start(
     if not outcome.healthy:
         _say(f"start failed: {outcome.reason}; failing: {', '.join(outcome.failing)}")
         for name in outcome.failing:
-            log = settings.log_dir / f"{name}.log"
-            print(f"\n--- {log} (last lines) ---\n{health.log_tail(log)}")
+            logs = [f"{name}.log", *(["gateway_error.log"] if name == "nginx" else [])]
+            for log in (settings.log_dir / file for file in logs):
+                print(f"\n--- {log} (last lines) ---\n{health.log_tail(log)}")
         return 1
 
     admin_password = credentials.ensure_admin_password(
@@ -230,6 +237,27 @@ def _shown_password(password: credentials.AdminPassword, created: bool) -> str:
     if created:
         return f"{password.value}   (also kept in {password.stored_in})"
     return f"(password in {password.stored_in})"
+
+
+def _check_ports_free(settings: Settings) -> None:
+    wanted = {
+        settings.gateway_port: ("0.0.0.0", "SOUK_GATEWAY_PORT"),
+        settings.internal_port: ("127.0.0.1", "SOUK_INTERNAL_PORT"),
+    }
+    for service in SERVICES:
+        for replica in range(settings.replicas):
+            port = settings.replica_port(service, replica)
+            wanted[port] = ("127.0.0.1", "SOUK_SERVICE_BASE_PORT")
+    for port, (host, setting) in wanted.items():
+        with socket.socket() as probe:
+            # As nginx and gunicorn do, so a port merely in TIME_WAIT counts as free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                raise LaunchError(
+                    f"port {port} is taken ({error.strerror}); see {setting}"
+                ) from None
 
 
 def _check_nginx_conf(nginx: Path, config: Path, settings: Settings) -> None:

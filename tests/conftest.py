@@ -111,7 +111,10 @@ class Stack:
         def logged() -> bool:
             path = self.log_dir / "gateway_access.log"
             for line in path.read_text().splitlines():
-                entry = json.loads(line)
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line nginx is still writing
                 if entry["request_id"] == request_id:
                     found.append(entry)
                     return True
@@ -172,7 +175,7 @@ def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
             "SOUK_ADMIN_PASSWORD": admin_password,
             "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
             "SOUK_GATEWAY_AUTH_BURST": "1000",
-            "SOUK_START_TIMEOUT": "60",
+            "SOUK_START_TIMEOUT": "120",
         }
     )
 
