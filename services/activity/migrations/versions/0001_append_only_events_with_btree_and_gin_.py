@@ -1,4 +1,4 @@
-"""append-only events with brin and btree indexes
+"""append-only events with btree and gin indexes
 
 Revision ID: 0001
 Revises: 
@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id'),
     schema='activity'
     )
-    op.create_index('ix_events_at_brin', 'events', ['at'], unique=False, schema='activity', postgresql_using='brin')
+    op.create_index('ix_events_at', 'events', ['at'], unique=False, schema='activity')
     op.create_index('ix_events_order_product_ids', 'events', [sa.literal_column("(metadata -> 'product_ids')")], unique=False, schema='activity', postgresql_using='gin', postgresql_where=sa.text("type = 'order_placed'"))
     op.create_index('ix_events_product_type_at', 'events', ['product_id', 'type', 'at'], unique=False, schema='activity', postgresql_where=sa.text('product_id IS NOT NULL'))
     op.create_index('ix_events_type_at', 'events', ['type', 'at'], unique=False, schema='activity')
@@ -44,6 +44,6 @@ def downgrade() -> None:
     op.drop_index('ix_events_type_at', table_name='events', schema='activity')
     op.drop_index('ix_events_product_type_at', table_name='events', schema='activity', postgresql_where=sa.text('product_id IS NOT NULL'))
     op.drop_index('ix_events_order_product_ids', table_name='events', schema='activity', postgresql_using='gin', postgresql_where=sa.text("type = 'order_placed'"))
-    op.drop_index('ix_events_at_brin', table_name='events', schema='activity', postgresql_using='brin')
+    op.drop_index('ix_events_at', table_name='events', schema='activity')
     op.drop_table('events', schema='activity')
     # ### end Alembic commands ###
