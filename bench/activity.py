@@ -12,6 +12,7 @@ Seeded rows carry `"bench": true` in their metadata, so they can be told apart a
 The queries timed are the service's own (`services.activity.service`), not copies.
 """
 
+import hashlib
 import statistics
 import time
 import uuid
@@ -97,15 +98,11 @@ def _session(database_url: str) -> Iterator[Session]:
 
 def bench_user(n: int) -> uuid.UUID:
     """The id of seeded user `n` (0 ≤ n < users), as the seed computes it."""
-    import hashlib
-
     return uuid.UUID(hashlib.md5(f"bench-user-{n}".encode()).hexdigest())
 
 
 def bench_product(n: int) -> uuid.UUID:
     """The id of seeded product `n`; low numbers are the popular ones."""
-    import hashlib
-
     return uuid.UUID(hashlib.md5(f"bench-product-{n}".encode()).hexdigest())
 
 
