@@ -79,6 +79,7 @@ def run_once(
     `answer_for_order(order_id)` settles a key whose first attempt died mid-checkout: the
     order's answer when it has one, else None (the key is then reported as in progress).
     """
+    failure: Exception | None = None
     with new_session() as session:
         with session.begin():
             session.execute(
@@ -116,14 +117,20 @@ def run_once(
                 if answer is None:
                     raise IdempotencyKeyInProgressError(details={"order_id": str(earlier)})
             else:
+                # The key's own transaction ends normally whatever happens, releasing the lock.
                 try:
                     answer = run()
                 except ApiError as error:
-                    answer = error_answer(error)
                     if error.status >= 500:
-                        raise
-            row.response_status, row.response_body = answer.status, answer.body
-            row.completed_at = utcnow()
+                        failure = error
+                    answer = error_answer(error)
+                except Exception as error:
+                    failure = error
+            if failure is None:
+                row.response_status, row.response_body = answer.status, answer.body
+                row.completed_at = utcnow()
+        if failure is not None:
+            raise failure
         return answer
 
 
