@@ -35,9 +35,10 @@ from services.orders.schemas import (
     TopProductsQuery,
 )
 from services.orders.service import analytics, lifecycle, queries
-from services.orders.service.checkout import CheckoutRequest, answer_for_order, place_order
+from services.orders.service.checkout import CheckoutRequest, place_order
 from services.orders.service.common import Deps
 from services.orders.service.idempotency import Answer, check_key, request_hash, run_once
+from services.orders.service.steps import answer_for_order
 from services.orders.settings import OrdersSettings
 
 public = Blueprint("orders", __name__, url_prefix="/api/orders")

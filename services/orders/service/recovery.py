@@ -20,16 +20,16 @@ from sqlalchemy import and_, or_, select, update
 from services.orders.clients import ReservationGone
 from services.orders.models import Order, Payment, utcnow
 from services.orders.payments import Charge
-from services.orders.service.checkout import (
+from services.orders.service.common import Deps
+from services.orders.service.compensation import give_back
+from services.orders.service.idempotency import forget_old_keys, settle_key
+from services.orders.service.steps import (
     Superseded,
     answer_for_order,
     fail,
     finish_paid,
     request_shipment,
 )
-from services.orders.service.common import Deps
-from services.orders.service.compensation import give_back
-from services.orders.service.idempotency import forget_old_keys, settle_key
 
 log = logging.getLogger("souk.orders.recovery")
 BATCH = 50

@@ -1,0 +1,161 @@
+"""Saga steps the checkout and the recovery loop share: failing an order, recording the
+provider's answer, finishing a paid order, asking for its shipment, and the answer
+`POST /api/orders` gives for an order."""
+
+import logging
+import uuid
+
+from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
+from souk_kit.outbox import record_event, send_later
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from services.orders.clients import ShipmentLine
+from services.orders.models import Order, OutboxMessage, Payment, utcnow
+from services.orders.payments import Charge
+from services.orders.presenters import checkout_out
+from services.orders.service.common import Deps, OutOfStockError, lock_order, move
+from services.orders.service.compensation import give_back
+from services.orders.service.idempotency import Answer, error_answer
+
+log = logging.getLogger("souk.orders.steps")
+
+
+class ReservationExpiredError(ConflictError):
+    code = "reservation_expired"
+    message = "The stock held for this order expired; any payment is refunded"
+
+
+class Superseded(Exception):
+    """The order left `pending` under the saga's feet (cancelled, or settled by recovery)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = True) -> None:
+    """Mark a pending order `failed` with its reason, then give back what it took."""
+    with deps.transactions() as session:
+        order = lock_order(session, order_id)
+        if order.status == "pending":
+            move(order, "failed", note=reason)
+            order.failure_reason = reason
+        order.compensation_due = compensate
+    if compensate:
+        give_back(deps, order_id)
+
+
+def record_charge(deps: Deps, order_id: uuid.UUID, charge: Charge | None) -> None:
+    """Store the provider's answer on the payment row (None: the provider failed, no charge)."""
+    with deps.transactions() as session:
+        payment = session.scalar(
+            select(Payment).where(Payment.order_id == order_id).with_for_update()
+        )
+        if payment is None or payment.status != "pending":
+            return
+        if charge is None:
+            payment.status, payment.failure_code = "failed", "provider_error"
+            return
+        payment.provider_charge_id = charge.id
+        payment.status = "succeeded" if charge.status == "succeeded" else "declined"
+        payment.failure_code = charge.failure_code
+
+
+def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
+    """Mark the order paid and queue its side effects: empty the cart, count the sales, record
+    the `order_placed` event. Raises `Superseded` if the order is no longer pending."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(selectinload(Order.lines))
+            .with_for_update()
+        )
+        if order is None or order.status != "pending":
+            raise Superseded(order.status if order else "missing")
+        order.stock_state = "committed"
+        order.paid_at = utcnow()
+        move(order, "paid")
+        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
+        user_id = str(order.user_id)
+        send_later(
+            session,
+            OutboxMessage,
+            "cart",
+            "/checked-out",
+            {"user_id": user_id, "order_id": str(order_id), "lines": lines},
+        )
+        for line in lines:
+            send_later(session, OutboxMessage, "products", "/sales", line)
+        record_event(
+            session,
+            OutboxMessage,
+            "order_placed",
+            user_id=user_id,
+            metadata={
+                "order_id": str(order_id),
+                "total": str(order.total),
+                "currency": order.currency,
+                "lines": lines,
+            },
+        )
+
+
+def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:
+    """Ask shipping for the order's shipment (idempotent by order id). False when shipping is
+    down; the recovery loop asks again later."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+        )
+        if order is None or order.status != "paid" or order.shipment_id is not None:
+            return True
+        lines = [ShipmentLine(x.product_id, x.quantity, x.seller_id) for x in order.lines]
+        user_id, zone, method = order.user_id, order.shipping_zone, order.shipping_method
+        address = order.shipping_address
+    try:
+        shipment = deps.clients.shipping.create_shipment(
+            order_id, user_id, zone, method, address, lines
+        )
+    except DependencyError:
+        log.warning("could not create the shipment of order %s; will retry", order_id)
+        return False
+    with deps.transactions() as session:
+        order = lock_order(session, order_id)
+        order.shipment_id = order.shipment_id or shipment.id
+        order.tracking_number = order.tracking_number or shipment.tracking_number
+        cancelled_meanwhile = order.status == "cancelled"
+    if cancelled_meanwhile:
+        try:
+            deps.clients.shipping.cancel_shipment(order_id)
+        except Exception:
+            log.warning("could not cancel the shipment of cancelled order %s", order_id)
+    return True
+
+
+def answer_for_order(deps: Deps, order_id: uuid.UUID) -> Answer | None:
+    """What `POST /api/orders` answered (or would have) for this order; None while pending."""
+    with deps.transactions() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.id == order_id)
+            .options(
+                selectinload(Order.lines),
+                selectinload(Order.payment).selectinload(Payment.refunds),
+            )
+        )
+        if order is None or order.status == "pending":
+            return None
+        if order.paid_at is not None:
+            return Answer(201, checkout_out(order).model_dump(mode="json"))
+        details = {"order_id": str(order_id)}
+        failures: dict[str, ApiError] = {
+            "payment_declined": PaymentDeclinedError(details=details),
+            "out_of_stock": OutOfStockError(details=details),
+            "reservation_expired": ReservationExpiredError(details=details),
+        }
+        error = failures.get(order.failure_reason or "") or ConflictError(
+            "The checkout failed", code="checkout_failed", details=details
+        )
+        return error_answer(error)
