@@ -230,7 +230,9 @@ def explain_queries(database_url: str) -> dict[str, str]:
         ),
         "co_purchases": (
             "SELECT count(*) FROM activity.events WHERE type = 'order_placed'"
-            " AND metadata -> 'product_ids' @> jsonb_build_array(CAST(:product AS text))"
+            " AND (metadata @> jsonb_build_object('product_ids', jsonb_build_array(CAST(:product AS text)))"
+            " OR metadata @> jsonb_build_object('lines', jsonb_build_array("
+            "jsonb_build_object('product_id', CAST(:product AS text)))))"
         ),
     }
     plans = {}

@@ -15,8 +15,9 @@ monthly partitions, with a btree index per query shape.
 - The selective reads: a user's events (`me/recent`, the admin filter and the co-view
   join) on (user_id, type, at); one type over time (admin filter, funnel) on (type, at);
   a product's views (recommendations) on (product_id, type, at); and the orders holding a
-  product (co-purchases) on a GIN index over `metadata -> 'product_ids'` of
-  `order_placed` rows only.
+  product (co-purchases) on a GIN (jsonb_path_ops) index over the metadata of
+  `order_placed` rows only, which answers `metadata @> {"product_ids": [p]}` and
+  `metadata @> {"lines": [{"product_id": p}]}` alike.
 - Idempotent ingestion is a unique `event_id` and `INSERT … ON CONFLICT DO NOTHING`: one
   index, no second table of processed message ids. On a partitioned table that unique key
   would have to include `at`, and every month would need its partition created ahead of
@@ -70,9 +71,10 @@ class Event(Base):
             postgresql_where=text("product_id IS NOT NULL"),
         ),
         Index(
-            "ix_events_order_product_ids",
-            text("(metadata -> 'product_ids')"),
+            "ix_events_order_metadata",
+            "metadata",
             postgresql_using="gin",
+            postgresql_ops={"metadata": "jsonb_path_ops"},
             postgresql_where=text("type = 'order_placed'"),
         ),
     )

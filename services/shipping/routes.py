@@ -15,7 +15,6 @@ from services.shipping.schemas import (
     CourierPage,
     CourierQuery,
     CourierRef,
-    EstimatedDays,
     EventOut,
     InternalShipmentOut,
     MethodsOut,
@@ -47,7 +46,9 @@ def quote_out(quote: service.Quote) -> QuoteOut:
         currency=quote.currency,
         method=quote.method,
         zone=quote.zone,
-        estimated_days=EstimatedDays(min=quote.min_days, max=quote.max_days),
+        estimated_days=quote.max_days,
+        min_days=quote.min_days,
+        max_days=quote.max_days,
         weight_kg=quote.weight_kg,
     )
 
@@ -90,7 +91,8 @@ def methods() -> Any:
 @validate(body=QuoteBody, responses={200: QuoteOut})
 def quote(body: QuoteBody) -> Any:
     """What shipping costs: items are weighed from the catalogue (a default weight when a
-    product has none); unknown zone or method → 400; `estimated_days` is `{min, max}`."""
+    product has none); unknown zone or method → 400; `estimated_days` is the latest day
+    (`max_days`), `min_days` the earliest."""
     with transaction() as session:
         return quote_out(service.quote(session, settings(), products(), body))
 

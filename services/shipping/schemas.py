@@ -51,17 +51,14 @@ class CourierQuery(PageQuery):
     pass
 
 
-class EstimatedDays(BaseModel):
-    min: int
-    max: int
-
-
 class QuoteOut(BaseModel):
     cost: Decimal
     currency: str
     method: str
     zone: str
-    estimated_days: EstimatedDays
+    estimated_days: int = Field(description="the latest day the parcel should arrive by")
+    min_days: int
+    max_days: int
     weight_kg: Decimal
 
 
@@ -74,7 +71,9 @@ class RateOut(BaseModel):
 class MethodOut(BaseModel):
     code: str
     name: str
-    estimated_days: EstimatedDays
+    estimated_days: int = Field(description="the latest day the parcel should arrive by")
+    min_days: int
+    max_days: int
     rates: list[RateOut]
 
 

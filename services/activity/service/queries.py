@@ -157,9 +157,13 @@ co_views AS (
     GROUP BY e.product_id
 ),
 orders AS (
-    SELECT metadata -> 'product_ids' AS ids FROM activity.events
+    SELECT metadata FROM activity.events
     WHERE type = 'order_placed'
-      AND metadata -> 'product_ids' @> jsonb_build_array(CAST(:product_id AS text))
+      AND (metadata @> jsonb_build_object(
+               'product_ids', jsonb_build_array(CAST(:product_id AS text)))
+           OR metadata @> jsonb_build_object(
+               'lines', jsonb_build_array(
+                   jsonb_build_object('product_id', CAST(:product_id AS text)))))
     ORDER BY at DESC
     LIMIT :max_orders
 ),
@@ -167,11 +171,19 @@ co_purchases AS (
     SELECT other.product_id, count(*) AS n
     FROM orders
     CROSS JOIN LATERAL (
-        SELECT DISTINCT CASE WHEN value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                             THEN CAST(value AS uuid) END AS product_id
-        FROM jsonb_array_elements_text(
-            CASE WHEN jsonb_typeof(orders.ids) = 'array' THEN orders.ids ELSE '[]'::jsonb END
-        ) AS value
+        SELECT DISTINCT
+               CASE WHEN ids.value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                    THEN CAST(ids.value AS uuid) END AS product_id
+        FROM (
+            SELECT jsonb_array_elements_text(
+                       CASE WHEN jsonb_typeof(orders.metadata -> 'product_ids') = 'array'
+                            THEN orders.metadata -> 'product_ids' ELSE '[]'::jsonb END) AS value
+            UNION ALL
+            SELECT line ->> 'product_id'
+            FROM jsonb_array_elements(
+                     CASE WHEN jsonb_typeof(orders.metadata -> 'lines') = 'array'
+                          THEN orders.metadata -> 'lines' ELSE '[]'::jsonb END) AS line
+        ) AS ids
     ) AS other
     WHERE other.product_id IS NOT NULL AND other.product_id <> :product_id
     GROUP BY other.product_id
@@ -195,8 +207,8 @@ def recommendations(
 
     Viewed together: another product viewed by the same signed-in user within
     `co_view_window_hours` of a view of this one (counted once per user). Bought together:
-    another product in the same `order_placed` event (its `metadata.product_ids`), weighted
-    `PURCHASE_WEIGHT` times a shared viewer.
+    another product in the same `order_placed` event, named in its `metadata.product_ids`
+    or its `metadata.lines[].product_id`, weighted `PURCHASE_WEIGHT` times a shared viewer.
     """
     rows = session.execute(
         RECOMMENDATIONS,

@@ -251,6 +251,25 @@ def test_products_bought_together_outrank_products_viewed_together(client, deliv
     assert [i["product_id"] for i in items] == [str(bulb), str(cable), str(shade)]
 
 
+def test_orders_that_list_lines_count_as_bought_together(client, deliver, fake_products):
+    lamp, bulb = fake_products.add(), fake_products.add()
+    placed = message(
+        "order_placed",
+        ago(hours=2),
+        user_id=uuid.uuid4(),
+        metadata={
+            "order_id": str(uuid.uuid4()),
+            "lines": [
+                {"product_id": str(lamp), "quantity": 1},
+                {"product_id": str(bulb), "quantity": 4},
+            ],
+        },
+    )
+    deliver(placed)
+    items = client.get(f"/api/activity/recommendations?product_id={lamp}").json["items"]
+    assert [(i["product_id"], i["bought_together"]) for i in items] == [(str(bulb), 1)]
+
+
 def test_recommendations_hold_at_most_ten_and_skip_disabled_products(
     client, deliver, fake_products
 ):
@@ -264,14 +283,20 @@ def test_recommendations_hold_at_most_ten_and_skip_disabled_products(
     assert str(lamp) not in {i["product_id"] for i in items}
 
 
-def test_garbage_in_order_metadata_does_not_break_recommendations(client, deliver):
-    lamp, bulb = uuid.uuid4(), uuid.uuid4()
+def test_garbage_in_order_metadata_does_not_break_recommendations(client, deliver, fake_products):
+    lamp, bulb = fake_products.add(), fake_products.add()
     odd = message(
         "order_placed", ago(hours=1), metadata={"product_ids": [str(lamp), "x", 7, str(bulb)]}
     )
-    deliver(odd, message("order_placed", ago(hours=1), metadata={"product_ids": str(lamp)}))
+    deliver(
+        odd,
+        message("order_placed", ago(hours=1), metadata={"product_ids": str(lamp)}),
+        message("order_placed", ago(hours=1), metadata={"lines": [str(lamp), {"product_id": 3}]}),
+        message("order_placed", ago(hours=1), metadata={"lines": {"product_id": str(lamp)}}),
+    )
     answer = client.get(f"/api/activity/recommendations?product_id={lamp}")
     assert answer.status_code == 200
+    assert [i["product_id"] for i in answer.json["items"]] == [str(bulb)]
 
 
 def test_recommendations_need_a_valid_product_id(client):

@@ -136,7 +136,9 @@ def list_methods(session: Session, settings: ShippingSettings) -> dict[str, obje
             {
                 "code": method.code,
                 "name": method.name,
-                "estimated_days": {"min": method.min_days, "max": method.max_days},
+                "estimated_days": method.max_days,
+                "min_days": method.min_days,
+                "max_days": method.max_days,
                 "rates": [
                     {
                         "zone": rate.zone_code,

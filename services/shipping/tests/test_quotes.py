@@ -8,8 +8,9 @@ def test_methods_list_both_methods_and_every_zone_with_prices(client):
     assert answer.status_code == 200
     methods = {m["code"]: m for m in answer.json["methods"]}
     assert set(methods) == {"standard", "express"}
-    assert methods["standard"]["estimated_days"] == {"min": 3, "max": 5}
-    assert methods["express"]["estimated_days"] == {"min": 1, "max": 2}
+    assert (methods["standard"]["min_days"], methods["standard"]["max_days"]) == (3, 5)
+    assert (methods["express"]["min_days"], methods["express"]["max_days"]) == (1, 2)
+    assert methods["standard"]["estimated_days"] == 5
     zones = [z["code"] for z in answer.json["zones"]]
     assert zones == ["central", "north", "south", "east", "west"]
     central = next(r for r in methods["standard"]["rates"] if r["zone"] == "central")
@@ -27,7 +28,9 @@ def test_a_quote_by_weight_is_base_cost_plus_cost_per_kg(client):
         "currency": "USD",
         "method": "standard",
         "zone": "north",
-        "estimated_days": {"min": 3, "max": 5},
+        "estimated_days": 5,
+        "min_days": 3,
+        "max_days": 5,
         "weight_kg": "2.500",
     }
 
@@ -46,7 +49,8 @@ def test_express_costs_more_and_arrives_sooner(client):
     ).json
     assert Decimal(express["cost"]) > Decimal(standard["cost"])
     assert express["cost"] == "14.80"
-    assert express["estimated_days"]["max"] < standard["estimated_days"]["min"]
+    assert express["max_days"] < standard["min_days"]
+    assert express["estimated_days"] == 2
 
 
 def test_items_are_weighed_from_the_catalogue_in_one_batch_call(client, fake_products):

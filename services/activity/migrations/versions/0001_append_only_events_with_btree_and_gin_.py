@@ -31,7 +31,7 @@ def upgrade() -> None:
     schema='activity'
     )
     op.create_index('ix_events_at', 'events', ['at'], unique=False, schema='activity')
-    op.create_index('ix_events_order_product_ids', 'events', [sa.literal_column("(metadata -> 'product_ids')")], unique=False, schema='activity', postgresql_using='gin', postgresql_where=sa.text("type = 'order_placed'"))
+    op.create_index('ix_events_order_metadata', 'events', ['metadata'], unique=False, schema='activity', postgresql_using='gin', postgresql_ops={'metadata': 'jsonb_path_ops'}, postgresql_where=sa.text("type = 'order_placed'"))
     op.create_index('ix_events_product_type_at', 'events', ['product_id', 'type', 'at'], unique=False, schema='activity', postgresql_where=sa.text('product_id IS NOT NULL'))
     op.create_index('ix_events_type_at', 'events', ['type', 'at'], unique=False, schema='activity')
     op.create_index('ix_events_user_type_at', 'events', ['user_id', 'type', 'at'], unique=False, schema='activity', postgresql_where=sa.text('user_id IS NOT NULL'))
@@ -43,7 +43,7 @@ def downgrade() -> None:
     op.drop_index('ix_events_user_type_at', table_name='events', schema='activity', postgresql_where=sa.text('user_id IS NOT NULL'))
     op.drop_index('ix_events_type_at', table_name='events', schema='activity')
     op.drop_index('ix_events_product_type_at', table_name='events', schema='activity', postgresql_where=sa.text('product_id IS NOT NULL'))
-    op.drop_index('ix_events_order_product_ids', table_name='events', schema='activity', postgresql_using='gin', postgresql_where=sa.text("type = 'order_placed'"))
+    op.drop_index('ix_events_order_metadata', table_name='events', schema='activity', postgresql_using='gin', postgresql_where=sa.text("type = 'order_placed'"))
     op.drop_index('ix_events_at', table_name='events', schema='activity')
     op.drop_table('events', schema='activity')
     # ### end Alembic commands ###
