@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
@@ -35,6 +35,11 @@ SEARCH_DOCUMENT = (
 )
 
 
+def utcnow() -> datetime:
+    """The wall clock, not the transaction's start: products made in one transaction stay ordered."""
+    return datetime.now(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(schema="products")
 
@@ -56,9 +61,11 @@ class Product(Base):
     weight_kg: Mapped[Decimal] = mapped_column(Numeric(8, 3), server_default="0.5")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
     )
     # Read models: copies of other services' numbers, applied only when newer (by version).
     stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -126,7 +133,9 @@ class ProductImage(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
 
     __table_args__ = (Index("ix_product_images_product", "product_id", "created_at", "id"),)
 

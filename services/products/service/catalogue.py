@@ -65,8 +65,8 @@ def _best_offer() -> Any:
         select(Offer)
         .where(
             Offer.product_id == Product.id,
-            Offer.starts_at <= func.now(),
-            or_(Offer.ends_at.is_(None), Offer.ends_at > func.now()),
+            Offer.starts_at <= func.statement_timestamp(),
+            or_(Offer.ends_at.is_(None), Offer.ends_at > func.statement_timestamp()),
         )
         .order_by(_offer_price(Offer), Offer.starts_at.desc(), Offer.id)
         .limit(1)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.outbox import record_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.products.models import Offer, OutboxMessage
@@ -20,8 +20,7 @@ def create_offer(session: Session, identity: Identity, product_id: str, body: Of
     `starts_at` says otherwise and must end in the future when `ends_at` is given."""
     product = editable_product(session, identity, product_id)
     now = datetime.now(UTC)
-    starts_at = body.starts_at or now
-    if body.ends_at is not None and body.ends_at <= max(starts_at, now):
+    if body.ends_at is not None and body.ends_at <= max(body.starts_at or now, now):
         raise ValidationError(
             "The offer must end in the future and after it starts",
             details={"fields": {"ends_at": "must be later"}},
@@ -35,7 +34,8 @@ def create_offer(session: Session, identity: Identity, product_id: str, body: Of
         product_id=product.id,
         percent_off=body.percent_off,
         price=body.price,
-        starts_at=starts_at,
+        # The database clock, which also decides whether the offer is active.
+        starts_at=body.starts_at or func.statement_timestamp(),
         ends_at=body.ends_at,
         created_by=user_uuid(identity),
     )

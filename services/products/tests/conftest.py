@@ -10,6 +10,8 @@ from PIL import Image
 from souk_kit.db import Database
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from services.products.app import create_app
 from services.products.models import OutboxMessage
@@ -49,12 +51,14 @@ class Seller:
     def patch(self, product_id: str, **fields: Any):
         return self.client.patch(f"/api/products/{product_id}", json=fields, headers=self.headers)
 
-    def upload(self, product_id: str, data: bytes, filename: str = "photo.jpg"):
+    def upload(self, product_id: str, data: bytes, filename: str = "photo.jpg", field="image"):
+        # Encoded in memory: the test client's own encoder leaves a temporary file open.
+        boundary, body = encode_multipart({field: FileStorage(io.BytesIO(data), filename)})
         return self.client.post(
             f"/api/products/{product_id}/images",
-            data={"image": (io.BytesIO(data), filename)},
+            data=body,
             headers=self.headers,
-            content_type="multipart/form-data",
+            content_type=f"multipart/form-data; boundary={boundary}",
         )
 
     def offer(self, product_id: str, **fields: Any):
