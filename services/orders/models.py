@@ -144,14 +144,17 @@ class OrderLine(Base):
 
     __table_args__ = (
         CheckConstraint("quantity > 0", name="ck_order_lines_quantity"),
-        Index("ix_order_lines_order", "order_id"),
+        # One line per product in an order (the checkout merges repeats), so a count of lines
+        # is a count of orders in the analytics.
+        Index("uq_order_lines_order_product", "order_id", "product_id", unique=True),
         Index(
             "ix_order_lines_seller_order",
             "seller_id",
             "order_id",
             postgresql_include=["product_id", "quantity", "line_total"],
         ),
-        Index("ix_order_lines_product_order", "product_id", "order_id"),
+        # A product's latest line (its name as last sold, for the top-products list).
+        Index("ix_order_lines_product_latest", "product_id", "id"),
     )
 
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, String, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from services.orders.models import COUNTED_STATUSES, STATUSES, Order, OrderLine
 
@@ -57,27 +56,36 @@ def top_products(
     ends: datetime | None,
     limit: int,
 ) -> list[TopProduct]:
-    """Most sold products by quantity, then revenue (what buyers paid for the lines)."""
-    quantity = func.sum(OrderLine.quantity)
-    revenue = func.sum(OrderLine.line_total)
-    latest_name = func.array_agg(
-        aggregate_order_by(OrderLine.name, OrderLine.id.desc()), type_=ARRAY(String)
+    """Most sold products by quantity, then revenue (what buyers paid for the lines).
+
+    An order holds one line per product, so the line count is the order count. The name is
+    the latest one sold, looked up only for the products that made the list.
+    """
+    quantity = func.sum(OrderLine.quantity).label("quantity")
+    revenue = func.sum(OrderLine.line_total).label("revenue")
+    ranked = select(OrderLine.product_id, quantity, revenue, func.count().label("orders")).join(
+        Order, Order.id == OrderLine.order_id
     )
-    statement = select(
-        OrderLine.product_id,
-        latest_name[1],
-        quantity,
-        revenue,
-        func.count(func.distinct(OrderLine.order_id)),
-    ).join(Order, Order.id == OrderLine.order_id)
     if seller_id is not None:
-        statement = statement.where(OrderLine.seller_id == seller_id)
-    statement = (
-        _counted(statement, starts, ends)
+        ranked = ranked.where(OrderLine.seller_id == seller_id)
+    top = (
+        _counted(ranked, starts, ends)
         .group_by(OrderLine.product_id)
         .order_by(quantity.desc(), revenue.desc(), OrderLine.product_id)
         .limit(limit)
+        .subquery()
     )
+    named = aliased(OrderLine)
+    latest_name = (
+        select(named.name)
+        .where(named.product_id == top.c.product_id)
+        .order_by(named.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = select(
+        top.c.product_id, latest_name, top.c.quantity, top.c.revenue, top.c.orders
+    ).order_by(top.c.quantity.desc(), top.c.revenue.desc(), top.c.product_id)
     return [
         TopProduct(pid, name, int(qty), rev or ZERO, int(n))
         for pid, name, qty, rev, n in session.execute(statement).all()

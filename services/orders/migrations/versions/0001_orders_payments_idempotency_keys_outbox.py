@@ -100,8 +100,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     schema='orders'
     )
-    op.create_index('ix_order_lines_order', 'order_lines', ['order_id'], unique=False, schema='orders')
-    op.create_index('ix_order_lines_product_order', 'order_lines', ['product_id', 'order_id'], unique=False, schema='orders')
+    op.create_index('uq_order_lines_order_product', 'order_lines', ['order_id', 'product_id'], unique=True, schema='orders')
+    op.create_index('ix_order_lines_product_latest', 'order_lines', ['product_id', 'id'], unique=False, schema='orders')
     op.create_index('ix_order_lines_seller_order', 'order_lines', ['seller_id', 'order_id'], unique=False, schema='orders', postgresql_include=['product_id', 'quantity', 'line_total'])
     op.create_table('order_status_history',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -162,8 +162,8 @@ def downgrade() -> None:
     op.drop_index('ix_order_status_history_order', table_name='order_status_history', schema='orders')
     op.drop_table('order_status_history', schema='orders')
     op.drop_index('ix_order_lines_seller_order', table_name='order_lines', schema='orders', postgresql_include=['product_id', 'quantity', 'line_total'])
-    op.drop_index('ix_order_lines_product_order', table_name='order_lines', schema='orders')
-    op.drop_index('ix_order_lines_order', table_name='order_lines', schema='orders')
+    op.drop_index('ix_order_lines_product_latest', table_name='order_lines', schema='orders')
+    op.drop_index('uq_order_lines_order_product', table_name='order_lines', schema='orders')
     op.drop_table('order_lines', schema='orders')
     op.drop_table('processed_messages', schema='orders')
     op.drop_index('ix_outbox_due', table_name='outbox', schema='orders')
