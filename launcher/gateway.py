@@ -37,6 +37,7 @@ class GatewayConfig:
     log_dir: Path
     run_dir: Path
     temp_dir: Path
+    extra_dir: Path
     rate: str
     burst: int
     auth_rate: str
@@ -53,6 +54,7 @@ class GatewayConfig:
             log_dir=settings.log_dir,
             run_dir=settings.run_dir,
             temp_dir=settings.gateway_dir / "tmp",
+            extra_dir=settings.gateway_dir / "public.d",
             rate=settings.gateway_rate,
             burst=settings.gateway_burst,
             auth_rate=settings.gateway_auth_rate,
@@ -62,7 +64,7 @@ class GatewayConfig:
 
     def create_folders(self) -> None:
         """The folders nginx expects to exist (it creates only the last level of a temp path)."""
-        for folder in (self.log_dir, self.run_dir, self.temp_dir, self.media_dir):
+        for folder in (self.log_dir, self.run_dir, self.temp_dir, self.media_dir, self.extra_dir):
             folder.mkdir(parents=True, exist_ok=True)
         # nginx workers drop root privileges; they must still reach the images.
         self.media_dir.chmod(0o755)
@@ -75,6 +77,7 @@ class GatewayConfig:
             "LOG_DIR": _path(self.log_dir),
             "RUN_DIR": _path(self.run_dir),
             "TEMP_DIR": _path(self.temp_dir),
+            "EXTRA_DIR": _path(self.extra_dir),
             "GATEWAY_RATE": _checked(_RATE, self.rate, "rate"),
             "GATEWAY_BURST": str(int(self.burst)),
             "GATEWAY_AUTH_RATE": _checked(_RATE, self.auth_rate, "rate"),

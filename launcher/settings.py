@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# The order of SERVICES is part of the port plan: service i, replica r listens on base + 10*i + r.
+from souk_kit import SERVICES
 
-# The order is part of the port plan: service i, replica r listens on base + 10*i + r.
-SERVICES = ("auth", "products", "cart", "orders", "inventory", "reviews", "shipping", "activity")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SettingsError(ValueError):

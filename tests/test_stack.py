@@ -277,6 +277,7 @@ def strict_gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
         log_dir=tmp_path,
         run_dir=tmp_path,
         temp_dir=tmp_path / "tmp",
+        extra_dir=tmp_path / "public.d",
         rate="2000r/s",
         burst=2000,
         auth_rate="1r/m",
