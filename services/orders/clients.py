@@ -254,7 +254,7 @@ class HttpInventoryClient:
         answer = self._http.post(
             f"/reservations/{order_id}/commit", idempotency_key=f"commit-{order_id}"
         )
-        if answer.status == 409:
+        if answer.status in (404, 409):  # never held, expired or released
             raise ReservationGone()
         if not answer.ok:
             raise _unexpected("inventory", answer)
@@ -320,7 +320,10 @@ class HttpShippingClient:
             "user_id": str(user_id),
             "zone": zone,
             "method": method,
-            "address": address,
+            # Shipping takes an address object; a one-line address becomes its first line.
+            "address": address
+            if isinstance(address, dict) or address is None
+            else {"line1": str(address)},
             "lines": [
                 {
                     "product_id": str(x.product_id),

@@ -32,7 +32,7 @@ class Address(Schema):
     postal_code: str | None = Field(None, max_length=20)
     country: str = Field(min_length=2, max_length=56)
     phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{5,32}$")
-    zone: str | None = Field(None, min_length=1, max_length=40)
+    zone: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class PaymentIn(Schema):
