@@ -90,6 +90,13 @@ class Product(Base):
         Index("ix_products_seller_created", "seller_id", "created_at", "id"),
         Index("ix_products_listed_created", "created_at", "id", postgresql_where=text(LISTED)),
         Index("ix_products_listed_price", "price", "id", postgresql_where=text(LISTED)),
+        # `in_stock=true`: counted and paged from this index alone.
+        Index(
+            "ix_products_listed_in_stock_created",
+            "created_at",
+            "id",
+            postgresql_where=text(f"{LISTED} AND stock > 0"),
+        ),
         Index(
             "ix_products_listed_rating",
             "rating",

@@ -120,7 +120,7 @@ def my_products(query: PageQuery) -> Any:
     """The caller's products, disabled ones included, newest first."""
     with transaction() as session:
         seller = user_uuid(current_identity())
-        views, total = catalogue.seller_products(session, seller, query.offset, query.per_page)
+        views, total = catalogue.seller_products(session, seller, query)
         return views_page(views, query, total)
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
+from souk_kit.pagination import PageQuery
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     and_,
     func,
     literal_column,
@@ -75,8 +77,12 @@ def _best_offer() -> Any:
     return best
 
 
-def product_rows() -> Select[Any]:
-    """Products with their image files, best active offer and effective price (filter it)."""
+def product_rows(page: Subquery | None = None) -> Select[Any]:
+    """Products with their image files, best active offer and effective price (filter it).
+
+    With `page` (a subquery of ordered `id`s and their `position`), only those products are
+    decorated, in that order: the offer and image lookups then run for one page, not for every
+    row the sort had to look at."""
     best = _best_offer()
     best_offer = aliased(Offer, best)
     images = (
@@ -90,11 +96,33 @@ def product_rows() -> Select[Any]:
         .scalar_subquery()
     )
     effective = func.least(Product.price, _offer_price(best_offer))
+    rows = select(Product, best_offer, images.label("image_files"), effective.label("effective"))
+    if page is None:
+        return rows.select_from(Product).outerjoin(best, true())
     return (
-        select(Product, best_offer, images.label("image_files"), effective.label("effective"))
-        .select_from(Product)
+        rows.select_from(page)
+        .join(Product, Product.id == page.c.id)
         .outerjoin(best, true())
+        .order_by(page.c.position)
     )
+
+
+def _page_of(
+    session: Session, conditions: list[ColumnElement[bool]], order: list[Any], query: PageQuery
+) -> tuple[list[ProductView], int]:
+    """One count and one query for the page (its ids picked first, then decorated)."""
+    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
+    if total <= query.offset:
+        return [], total
+    page = (
+        select(Product.id, func.row_number().over(order_by=order).label("position"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(query.per_page)
+        .offset(query.offset)
+        .subquery("page")
+    )
+    return _views(session.execute(product_rows(page)).all()), total
 
 
 def _views(rows: Sequence[Any]) -> list[ProductView]:
@@ -149,12 +177,7 @@ def list_products(session: Session, query: CatalogueQuery) -> tuple[list[Product
     elif query.sort == "popular":
         order = [Product.sold_count.desc(), Product.id.desc()]
 
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
-    if total <= query.offset:
-        return [], total
-    page = product_rows().where(*conditions).order_by(*order)
-    rows = session.execute(page.limit(query.per_page).offset(query.offset)).all()
-    return _views(rows), total
+    return _page_of(session, conditions, order, query)
 
 
 def get_product_view(session: Session, product_id: uuid.UUID) -> ProductView:
@@ -197,19 +220,11 @@ def products_by_ids(session: Session, raw_ids: str) -> list[ProductView]:
 
 
 def seller_products(
-    session: Session, seller_id: uuid.UUID, offset: int, limit: int
+    session: Session, seller_id: uuid.UUID, query: PageQuery
 ) -> tuple[list[ProductView], int]:
     """A seller's own products, disabled ones included, newest first."""
     conditions = [Product.seller_id == seller_id, Product.deleted_at.is_(None)]
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
-    rows = session.execute(
-        product_rows()
-        .where(*conditions)
-        .order_by(Product.created_at.desc(), Product.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return _views(rows), total
+    return _page_of(session, conditions, [Product.created_at.desc(), Product.id.desc()], query)
 
 
 def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, int]], int]:
