@@ -92,6 +92,9 @@ def quote(
             "Send either items or weight_kg",
             details={"fields": {"items": problem, "weight_kg": problem}},
         )
+    # Weighed first, before this request's session takes a database connection, so no
+    # connection is held while the products service answers.
+    weight = _total_weight(products, body, settings.default_weight_kg)
     zone = (body.zone or settings.default_zone).lower()
     method = (body.method or settings.default_method).lower()
     check_zone_and_method(session, zone, method)
@@ -106,7 +109,6 @@ def quote(
             details={"fields": {"method": "not offered in this zone"}},
         )
     rate, shipping_method = row
-    weight = _total_weight(products, body, settings.default_weight_kg)
     cost = (rate.base_cost + rate.cost_per_kg * weight).quantize(CENT, ROUND_HALF_UP)
     return Quote(
         cost=cost,
