@@ -1,0 +1,1 @@
+"""`make bench`: Souk's figures, each next to a ceiling measured in the same run."""

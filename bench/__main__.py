@@ -1,0 +1,107 @@
+"""`python -m bench`: catalogue reads and checkouts through the real gateway, each figure
+printed next to the ceilings measured in the same run (nginx answering by itself, and a bare
+Flask endpoint behind the same nginx with the same gunicorn settings)."""
+
+import argparse
+import random
+from datetime import UTC, datetime
+
+from bench.load import (
+    CATEGORIES,
+    SEARCH_TERMS,
+    register_buyers,
+    run_checkouts,
+    seed_shop,
+    wait_for_stock,
+)
+from bench.stack import bench_stack, work_dir
+from bench.wrk import LoadResult, ensure_wrk, run_wrk
+
+TARGETS = {"list": 0.60, "detail": 0.60, "search": 0.40}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--seconds", type=int, default=10, help="per catalogue scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--checkout-seconds", type=int, default=20)
+    parser.add_argument("--buyers", type=int, default=24, help="concurrent checkout clients")
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    ensure_wrk()
+    folder = work_dir()
+
+    with bench_stack(args.replicas, args.workers, args.threads) as stack:
+        print(f"bench: seeding {args.products} products through the API …", flush=True)
+        shop = seed_shop(stack.url, stack.admin_email, stack.admin_password, args.products)
+        wait_for_stock(stack.url, shop)
+        rng = random.Random(1)
+        scenarios = {
+            "list": [
+                f"/api/products?page={rng.randint(1, 50)}"
+                + rng.choice(["", "&sort=price", "&sort=-price", f"&category={c}"])
+                for c in rng.choices(CATEGORIES, k=500)
+            ],
+            "search": [f"/api/products?q={term.replace(' ', '+')}" for term in SEARCH_TERMS],
+            "detail": [f"/api/products/{pid}" for pid in rng.sample(shop.product_ids, 2000)],
+        }
+
+        def load(name: str, base: str, paths: list[str]) -> LoadResult:
+            print(f"bench: {name} for {args.seconds} s …", flush=True)
+            return run_wrk(
+                name, base, paths, folder, seconds=args.seconds, connections=args.connections
+            )
+
+        nginx = load("nginx alone", stack.reference_url, ["/nginx"])
+        ceiling = load("bare Flask (ceiling)", stack.reference_url, ["/ceiling"])
+        results = [load(name, stack.url, paths) for name, paths in scenarios.items()]
+
+        print(f"bench: checkouts for {args.checkout_seconds} s with {args.buyers} buyers …")
+        buyers = register_buyers(stack.url, args.buyers)
+        checkouts = run_checkouts(stack.url, shop, buyers, args.checkout_seconds)
+
+    report = render(args, nginx, ceiling, results, checkouts)
+    (folder / "report.md").write_text(report)
+    print(report)
+    print(f"bench: report written to {folder / 'report.md'}")
+
+
+def render(args, nginx, ceiling, results, checkouts) -> str:  # type: ignore[no-untyped-def]
+    lines = [
+        f"# Souk benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"{args.products} products; {args.replicas} replicas × {args.workers} worker × "
+        f"{args.threads} threads per service; wrk {args.connections} connections, "
+        f"{args.seconds} s per scenario; one 2-core machine running everything.",
+        "",
+        "| scenario | requests/s | p50 ms | p99 ms | errors | vs ceiling | target |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in [nginx, ceiling, *results]:
+        target = TARGETS.get(result.name)
+        ratio = result.rps / ceiling.rps if ceiling.rps else 0.0
+        lines.append(
+            f"| {result.name} | {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+            f"{result.errors} | {ratio:.0%} | {f'≥ {target:.0%}' if target else ''} |"
+        )
+    lines += [
+        "",
+        "| checkout (1–3 lines, fresh cart each) | checkouts/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+        f"| {args.buyers} buyers for {args.checkout_seconds} s | {checkouts.per_second:.0f} | "
+        f"{checkouts.p50_ms:.0f} | {checkouts.p99_ms:.0f} | {checkouts.errors} |",
+    ]
+    if checkouts.error_samples:
+        lines += [
+            "",
+            "Checkout errors (first few):",
+            *[f"- `{e}`" for e in checkouts.error_samples],
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Seeding the benchmark's shop through the public API, and the checkout load (Python threads:
+each checkout needs its own cart, which wrk's stateless requests cannot build)."""
+
+import random
+import statistics
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import requests
+
+CATEGORIES = [
+    "books", "kitchen", "garden", "toys", "audio", "spices", "tea", "lamps", "rugs", "shoes",
+]  # fmt: skip
+WORDS = [
+    "brass", "copper", "linen", "cedar", "amber", "saffron", "indigo", "olive", "walnut",
+    "marble", "velvet", "woven", "carved", "painted", "hammered", "glazed", "vintage", "modern",
+    "lantern", "teapot", "basket", "cushion", "kettle", "bowl", "tray", "scarf", "slipper",
+    "mirror", "candle", "jar", "blanket", "speaker", "headphones", "novel", "atlas", "puzzle",
+]  # fmt: skip
+SEARCH_TERMS = ["brass lantern", "saffron", "walnut tray", "velvet", "headph", "teapot", "linen"]
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def sign_in(http: requests.Session, url: str, email: str, password: str) -> str:
+    answer = http.post(f"{url}/api/auth/login", json={"email": email, "password": password})
+    answer.raise_for_status()
+    token: str = answer.json()["access_token"]
+    return token
+
+
+@dataclass
+class Shop:
+    seller_tokens: list[str]
+    product_ids: list[str] = field(default_factory=list)
+    product_sellers: dict[str, int] = field(default_factory=dict)
+
+
+def seed_shop(
+    url: str, admin_email: str, admin_password: str, products: int, sellers: int = 3
+) -> Shop:
+    http = _session()
+    admin = {"Authorization": f"Bearer {sign_in(http, url, admin_email, admin_password)}"}
+    shop = Shop(seller_tokens=[])
+    for number in range(sellers):
+        email, password = f"seller{number}-{uuid.uuid4().hex[:6]}@example.com", uuid.uuid4().hex
+        http.post(
+            f"{url}/api/auth/users",
+            json={
+                "email": email,
+                "password": password,
+                "name": f"Seller {number}",
+                "role": "seller",
+                "shop_name": f"Bench shop {number}",
+            },
+            headers=admin,
+        ).raise_for_status()
+        shop.seller_tokens.append(sign_in(http, url, email, password))
+
+    rng = random.Random(7)
+    lock = threading.Lock()
+    local = threading.local()
+
+    def create(index: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = _session()
+        seller = index % sellers
+        words = rng.sample(WORDS, 3)
+        answer = local.http.post(
+            f"{url}/api/products",
+            json={
+                "name": " ".join(words[:2]).title() + f" {index}",
+                "description": f"A {words[0]} {words[2]} made by hand, number {index}.",
+                "price": f"{rng.randint(100, 50000) / 100:.2f}",
+                "category": CATEGORIES[index % len(CATEGORIES)],
+                "sku": f"B-{index}",
+                "stock": 1_000_000,
+            },
+            headers={"Authorization": f"Bearer {shop.seller_tokens[seller]}"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        with lock:
+            shop.product_ids.append(answer.json()["id"])
+            shop.product_sellers[answer.json()["id"]] = seller
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(create, range(products)))
+    return shop
+
+
+def wait_for_stock(url: str, shop: Shop, timeout: float = 120) -> None:
+    """Stock rows reach inventory through the outbox; checkouts need every one of them."""
+    http = _session()
+    deadline = time.monotonic() + timeout
+    for product_id in shop.product_ids[-20:]:
+        token = shop.seller_tokens[shop.product_sellers[product_id]]
+        while True:
+            answer = http.get(
+                f"{url}/api/inventory/{product_id}", headers={"Authorization": f"Bearer {token}"}
+            )
+            if answer.status_code == 200:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"stock for {product_id} did not reach inventory in {timeout} s")
+            time.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    checkouts: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    error_samples: list[str]
+
+    @property
+    def per_second(self) -> float:
+        return self.checkouts / self.seconds if self.seconds else 0.0
+
+
+def register_buyers(url: str, count: int) -> list[str]:
+    def register(_index: int) -> str:
+        http = _session()
+        email, password = f"buyer-{uuid.uuid4().hex[:10]}@example.com", uuid.uuid4().hex
+        http.post(
+            f"{url}/api/auth/register", json={"email": email, "password": password}
+        ).raise_for_status()
+        return sign_in(http, url, email, password)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(register, range(count)))
+
+
+def run_checkouts(url: str, shop: Shop, buyer_tokens: list[str], seconds: float) -> CheckoutResult:
+    """Each buyer in its own thread: empty the cart, add 1–3 lines, check out; repeat."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    started = time.monotonic()
+
+    def buyer(token: str) -> None:
+        http = _session()
+        http.headers["Authorization"] = f"Bearer {token}"
+        rng = random.Random(token)
+        while time.monotonic() < stop_at:
+            http.delete(f"{url}/api/cart")
+            for product_id in rng.sample(shop.product_ids, rng.randint(1, 3)):
+                http.post(f"{url}/api/cart", json={"product_id": product_id, "quantity": 1})
+            began = time.perf_counter()
+            answer = http.post(
+                f"{url}/api/orders",
+                json={"payment": {"token": "tok_bench"}},
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+            )
+            elapsed = time.perf_counter() - began
+            with lock:
+                if answer.status_code == 201:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(f"{answer.status_code} {answer.text[:200]}")
+
+    with ThreadPoolExecutor(max_workers=len(buyer_tokens)) as pool:
+        list(pool.map(buyer, buyer_tokens))
+    duration = time.monotonic() - started
+    ordered = sorted(latencies) or [0.0]
+    return CheckoutResult(
+        checkouts=len(latencies),
+        errors=len(errors),
+        seconds=duration,
+        p50_ms=statistics.median(ordered) * 1000,
+        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        error_samples=errors[:5],
+    )
