@@ -46,7 +46,10 @@ def main() -> None:
                 for c in rng.choices(CATEGORIES, k=500)
             ],
             "search": [f"/api/products?q={term.replace(' ', '+')}" for term in SEARCH_TERMS],
-            "detail": [f"/api/products/{pid}" for pid in rng.sample(shop.product_ids, 2000)],
+            "detail": [
+                f"/api/products/{pid}"
+                for pid in rng.sample(shop.product_ids, min(2000, len(shop.product_ids)))
+            ],
         }
 
         def load(name: str, base: str, paths: list[str]) -> LoadResult:
