@@ -3,7 +3,14 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import Schema
 
@@ -47,9 +54,19 @@ PriceBound = Annotated[Decimal, BeforeValidator(_money), Field(ge=0, lt=MAX_PRIC
 Percent = Annotated[Decimal, BeforeValidator(_money), Field(gt=0, lt=100)]
 Weight = Annotated[Decimal, BeforeValidator(_weight), Field(gt=0, le=1000)]
 Stock = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1_000_000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=5000)]
-Category = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refused here it is a 400, not a driver error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Description = Annotated[Text, Field(max_length=5000)]
+Category = Annotated[Text, Field(min_length=1, max_length=60)]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 Sort = Literal["newest", "price", "-price", "rating", "popular"]
 
@@ -116,7 +133,7 @@ class OfferCreate(Schema):
 
 
 class CatalogueQuery(PageQuery):
-    q: str | None = Field(None, max_length=200)
+    q: Text | None = Field(None, max_length=200)
     category: Category | None = None
     seller_id: uuid.UUID | None = None
     min_price: PriceBound | None = None
@@ -155,22 +172,26 @@ class RelayBatch(BaseModel):
     messages: list[RelayMessage] = Field(max_length=1000)
 
 
+INT32 = 2**31 - 1
+INT64 = 2**63 - 1
+
+
 class StockLevel(BaseModel):
     product_id: uuid.UUID
-    available: int = Field(ge=0)
-    version: int = Field(ge=0)
+    available: int = Field(ge=0, le=INT32)
+    version: int = Field(ge=0, le=INT64)
 
 
 class RatingSummary(BaseModel):
     product_id: uuid.UUID
     average_rating: Decimal | None = Field(None, ge=0, le=5)
-    review_count: int = Field(ge=0)
-    version: int = Field(ge=0)
+    review_count: int = Field(ge=0, le=INT32)
+    version: int = Field(ge=0, le=INT64)
 
 
 class Sale(BaseModel):
     product_id: uuid.UUID
-    quantity: int
+    quantity: int = Field(ge=-1_000_000, le=1_000_000)
 
 
 class OfferOut(BaseModel):

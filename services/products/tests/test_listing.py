@@ -42,6 +42,8 @@ def test_the_catalogue_is_paginated_newest_first(client, seller):
         "seller_id=not-a-uuid",
         "in_stock=maybe",
         "q=" + "x" * 201,
+        "q=a%00b",
+        "category=a%00b",
     ],
 )
 def test_bad_catalogue_queries_are_400(client, query):

@@ -94,6 +94,8 @@ def test_weight_defaults_from_settings_and_may_be_given(seller):
         ({"stock": True}, "stock"),
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
+        ({"name": "nul\u0000byte"}, "name"),
+        ({"description": "nul\u0000byte"}, "description"),
         ({"sku": "has spaces"}, "sku"),
         ({"weight_kg": 0}, "weight_kg"),
         ({"weight_kg": "0.0001"}, "weight_kg"),

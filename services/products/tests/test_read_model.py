@@ -157,6 +157,8 @@ def test_a_batch_with_one_bad_payload_is_refused_whole(client, seller, internal_
     )
     assert answer.status_code == 400
     assert stock_of(client, product["id"]) == 5
+    huge = {"product_id": product["id"], "available": 2**31, "version": 9}
+    assert send(client, internal_headers, "/stock-levels", huge).status_code == 400
     for body in ({}, {"messages": "no"}, {"messages": [{"event_id": "x", "payload": {}}]}):
         bad = client.post("/internal/products/sales", json=body, headers=internal_headers)
         assert bad.status_code == 400
