@@ -178,7 +178,8 @@ def set_status(order_id: str, body: StatusBody) -> Any:
     lifecycle.set_status(deps(), identity, order_id, body.status)
     with transaction() as session:
         view = queries.view_order(session, identity, order_id)
-    return order_out(view.order, view.lines, view.history, None)
+    shipment = _shipment_of(view.order) if view.order.paid_at is not None else None
+    return order_out(view.order, view.lines, view.history, shipment)
 
 
 def _seller_scope(identity: Identity) -> uuid.UUID | None:

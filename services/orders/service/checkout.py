@@ -47,13 +47,12 @@ from services.orders.service.common import (
     move,
     touch,
 )
-from services.orders.service.compensation import give_back
+from services.orders.service.compensation import give_back, record_charge
 from services.orders.service.steps import (
     ReservationExpiredError,
     Superseded,
     fail,
     finish_paid,
-    record_charge,
     request_shipment,
 )
 

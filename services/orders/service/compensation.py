@@ -13,7 +13,7 @@ from souk_kit.errors import DependencyError
 from sqlalchemy import select
 
 from services.orders.models import Payment, Refund
-from services.orders.payments import PaymentProviderError
+from services.orders.payments import Charge, PaymentProviderError
 from services.orders.service.common import Deps, lock_order
 
 log = logging.getLogger("souk.orders.compensation")
@@ -28,6 +28,46 @@ def release_stock(deps: Deps, order_id: uuid.UUID) -> None:
     with deps.transactions() as session:
         order = lock_order(session, order_id)
         order.stock_state = "returned" if outcome == "returned" else "released"
+
+
+def record_charge(
+    deps: Deps, order_id: uuid.UUID, charge: Charge | None, no_charge: str = "provider_error"
+) -> str | None:
+    """Store the provider's answer on the order's payment row; returns the row's status.
+
+    A pending row takes any answer (None: no money moved, so it fails with `no_charge` as its
+    code). A success is stored even over a row someone already gave up on, so money that
+    moved is always on record, and refunded by whoever finds the order cancelled or failed.
+    """
+    with deps.transactions() as session:
+        payment = session.scalar(
+            select(Payment).where(Payment.order_id == order_id).with_for_update()
+        )
+        if payment is None:
+            return None
+        if charge is not None and charge.status == "succeeded":
+            if payment.status in ("pending", "failed"):
+                payment.provider_charge_id = charge.id
+                payment.status, payment.failure_code = "succeeded", None
+        elif payment.status == "pending":
+            if charge is None:
+                payment.status, payment.failure_code = "failed", no_charge
+            else:
+                payment.provider_charge_id = charge.id
+                payment.status, payment.failure_code = "declined", charge.failure_code
+        return payment.status
+
+
+def settle_unknown_charge(deps: Deps, order_id: uuid.UUID) -> str | None:
+    """The order's payment status, first asking the provider (by the charge's idempotency key)
+    when the row is still `pending` because its answer was never stored. None: no payment.
+    Raises `PaymentProviderError` when the provider cannot be asked."""
+    with deps.transactions() as session:
+        payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
+        if payment is None or payment.status != "pending":
+            return payment.status if payment else None
+        key = payment.idempotency_key
+    return record_charge(deps, order_id, deps.payments.find_charge(key), no_charge="abandoned")
 
 
 def refund_payment(deps: Deps, order_id: uuid.UUID) -> Decimal:
@@ -87,6 +127,7 @@ def give_back(deps: Deps, order_id: uuid.UUID) -> bool:
         log.warning("could not release the stock of order %s; will retry", order_id)
         done = False
     try:
+        settle_unknown_charge(deps, order_id)
         refund_payment(deps, order_id)
     except (PaymentProviderError, DependencyError):
         log.warning("could not refund order %s; will retry", order_id, exc_info=True)

@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from services.orders.clients import ReservationGone
-from services.orders.models import Order, Payment, utcnow
-from services.orders.payments import Charge
+from services.orders.models import Order, utcnow
 from services.orders.service.common import Deps
-from services.orders.service.compensation import give_back
+from services.orders.service.compensation import give_back, settle_unknown_charge
 from services.orders.service.idempotency import forget_old_keys, settle_key
 from services.orders.service.steps import (
     Superseded,
@@ -98,17 +97,10 @@ def settle_pending(deps: Deps, order_id: uuid.UUID) -> str:
         order = session.get(Order, order_id)
         if order is None or order.status != "pending":
             return "skipped"
-        payment = session.scalar(select(Payment).where(Payment.order_id == order_id))
         user_id, key = order.user_id, order.idempotency_key
-        payment_status = payment.status if payment else None
-        charge_key = payment.idempotency_key if payment else None
+    # A charge whose answer was never stored is looked up with the provider first.
+    payment_status = settle_unknown_charge(deps, order_id)
     charged, declined = payment_status == "succeeded", payment_status == "declined"
-    if payment_status == "pending" and charge_key:
-        # The provider was called but its answer never got stored: ask it.
-        found = deps.payments.find_charge(charge_key)
-        _settle_payment_row(deps, order_id, found)
-        charged = found is not None and found.status == "succeeded"
-        declined = found is not None and not charged
     if charged:
         try:
             deps.clients.inventory.commit(order_id)
@@ -126,21 +118,6 @@ def settle_pending(deps: Deps, order_id: uuid.UUID) -> str:
     fail(deps, order_id, "payment_declined" if declined else "abandoned")
     _settle_key(deps, user_id, key, None)
     return "failed"
-
-
-def _settle_payment_row(deps: Deps, order_id: uuid.UUID, found: Charge | None) -> None:
-    with deps.transactions() as session:
-        payment = session.scalar(
-            select(Payment).where(Payment.order_id == order_id).with_for_update()
-        )
-        if payment is None or payment.status != "pending":
-            return
-        if found is None:
-            payment.status, payment.failure_code = "failed", "abandoned"
-            return
-        payment.provider_charge_id = found.id
-        payment.status = "succeeded" if found.status == "succeeded" else "declined"
-        payment.failure_code = found.failure_code
 
 
 def _settle_key(

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from services.orders.clients import ShipmentLine
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
-from services.orders.payments import Charge
 from services.orders.presenters import checkout_out
 from services.orders.service.common import Deps, OutOfStockError, lock_order, move
 from services.orders.service.compensation import give_back
@@ -44,22 +43,6 @@ def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = Tru
         order.compensation_due = compensate
     if compensate:
         give_back(deps, order_id)
-
-
-def record_charge(deps: Deps, order_id: uuid.UUID, charge: Charge | None) -> None:
-    """Store the provider's answer on the payment row (None: the provider failed, no charge)."""
-    with deps.transactions() as session:
-        payment = session.scalar(
-            select(Payment).where(Payment.order_id == order_id).with_for_update()
-        )
-        if payment is None or payment.status != "pending":
-            return
-        if charge is None:
-            payment.status, payment.failure_code = "failed", "provider_error"
-            return
-        payment.provider_charge_id = charge.id
-        payment.status = "succeeded" if charge.status == "succeeded" else "declined"
-        payment.failure_code = charge.failure_code
 
 
 def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:

@@ -267,3 +267,48 @@ def test_the_internal_receiver_needs_the_service_token_and_a_well_formed_batch(
     bad = {"messages": [{"event_id": "not-a-uuid", "payload": {}}]}
     answer = client.post("/internal/orders/shipment-updates", json=bad, headers=internal_headers)
     assert answer.status_code == 400
+
+
+def test_cancelling_a_stuck_checkout_whose_charge_was_never_recorded_refunds_it(
+    buyer, fakes, load_order
+):
+    lamp = fakes.stocked("10.00", stock=5)
+    ada = buyer().add(lamp)
+    charge = fakes.provider.charge
+
+    def charge_then_die(*args):
+        charge(*args)
+        raise RuntimeError("the process died before storing the answer")
+
+    fakes.provider.charge = charge_then_die
+    assert ada.checkout().status_code == 500
+    order_id = next(o for _, o in fakes.inventory.calls)
+
+    assert ada.post(f"/api/orders/{order_id}/cancel").status_code == 200
+
+    order = load_order(order_id)
+    assert order.status == "cancelled" and not order.compensation_due
+    assert order.payment.status == "refunded"
+    assert fakes.provider.refunds[0].charge_id == fakes.provider.charges[0].id
+    assert fakes.inventory.stock[lamp.id] == 5
+
+
+def test_a_charge_landing_after_the_order_was_cancelled_is_refunded(buyer, fakes, load_order):
+    lamp = fakes.stocked("10.00", stock=5)
+    ada = buyer().add(lamp)
+    charge = fakes.provider.charge
+
+    def cancelled_meanwhile(amount, currency, token, key):
+        order_id = key.removeprefix("charge-")
+        assert ada.post(f"/api/orders/{order_id}/cancel").status_code == 200
+        return charge(amount, currency, token, key)
+
+    fakes.provider.charge = cancelled_meanwhile
+    answer = ada.checkout()
+
+    assert answer.status_code == 409
+    order = load_order(answer.json["details"]["order_id"])
+    assert order.status == "cancelled" and not order.compensation_due
+    assert order.payment.status == "refunded"
+    assert fakes.provider.refunds[0].charge_id == fakes.provider.approved[0].id
+    assert fakes.inventory.stock[lamp.id] == 5
