@@ -39,7 +39,7 @@ logs:
 
 test: $(INSTALLED)
 	$(PY) -m launcher ensure-nginx
-	$(PY) -m pytest services tests $(PYTEST_ARGS)
+	$(PY) -m pytest libs services tests $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .

@@ -16,7 +16,6 @@ class Database:
             settings.database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-            pool_pre_ping=True,
             pool_recycle=1800,
             connect_args={"options": "-c timezone=UTC"},
         )

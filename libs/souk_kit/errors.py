@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("souk.errors")
@@ -131,6 +132,20 @@ def register_error_handlers(app: Flask) -> None:
         if status == 400 and "JSON" in (error.description or ""):
             code, message = "malformed_json", "The request body is not valid JSON"
         return error_response(status, code, message, headers=headers)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_database_trouble(error: Exception) -> Response:
+        pgcode = getattr(getattr(error, "orig", None), "pgcode", None) or ""
+        if pgcode in ("40001", "40P01"):  # serialization failure, deadlock: the client may retry
+            log.warning("transaction conflict: %s", pgcode)
+            return error_response(409, "try_again", "The request collided with another; try again")
+        # The pool drops every connection of a failed server by itself, so the next request
+        # reconnects: no ping before each use is needed.
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        return error_response(
+            503, "database_unavailable", "The database is unavailable; try again shortly"
+        )
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
