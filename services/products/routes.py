@@ -12,7 +12,7 @@ from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import json_body, parse_model, validate
 from sqlalchemy.orm import Session
 
-from services.products.models import Offer, ProcessedMessage
+from services.products.models import Offer, ProcessedMessage, Product
 from services.products.schemas import (
     BatchQuery,
     CatalogueQuery,
@@ -84,8 +84,8 @@ def product_out(view: ProductView) -> ProductOut:
     )
 
 
-def saved(session: Session, view_of: Any, message: str) -> ProductSaved:
-    view = catalogue.get_product_view(session, view_of.id)
+def saved(session: Session, product: Product, message: str) -> ProductSaved:
+    view = catalogue.get_product_view(session, product.id)
     return ProductSaved(message=message, **product_out(view).model_dump())
 
 
@@ -140,7 +140,8 @@ def create_product(body: ProductCreate) -> Any:
     """Add a product of the caller's; `stock` becomes its opening stock in inventory."""
     with transaction() as session:
         product = products.create_product(session, current_identity(), body, settings())
-        return saved(session, product, "Product added"), 201
+        view = catalogue.new_product_view(product)
+        return ProductSaved(message="Product added", **product_out(view).model_dump()), 201
 
 
 @public.put("/<product_id>")

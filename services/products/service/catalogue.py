@@ -2,6 +2,7 @@
 count, no per-row queries. Prices shown are computed in SQL the same way everywhere, so the
 detail, the list and checkout's batch lookup always agree."""
 
+import functools
 import re
 import uuid
 from collections.abc import Sequence
@@ -35,6 +36,16 @@ SIMPLE = literal_column("'simple'::regconfig")
 MAX_BATCH_IDS = 500
 _WORD = re.compile(r"[^\W_]+")
 _WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-|\bor\b', re.IGNORECASE)
+
+
+# Each ends with the id so pages never overlap; each has a partial index (see models).
+SORTS: dict[str, list[Any]] = {
+    "newest": [Product.created_at.desc(), Product.id.desc()],
+    "price": [Product.price, Product.id],
+    "-price": [Product.price.desc(), Product.id.desc()],
+    "rating": [Product.rating.desc(), Product.review_count.desc(), Product.id.desc()],
+    "popular": [Product.sold_count.desc(), Product.id.desc()],
+}
 
 
 @dataclass(frozen=True)
@@ -77,12 +88,9 @@ def _best_offer() -> Any:
     return best
 
 
-def product_rows(page: Subquery | None = None) -> Select[Any]:
-    """Products with their image files, best active offer and effective price (filter it).
-
-    With `page` (a subquery of ordered `id`s and their `position`), only those products are
-    decorated, in that order: the offer and image lookups then run for one page, not for every
-    row the sort had to look at."""
+@functools.cache
+def _decorations() -> tuple[Any, Any, tuple[Any, ...]]:
+    """The lateral best offer, and the columns every product row carries (built once)."""
     best = _best_offer()
     best_offer = aliased(Offer, best)
     images = (
@@ -96,7 +104,17 @@ def product_rows(page: Subquery | None = None) -> Select[Any]:
         .scalar_subquery()
     )
     effective = func.least(Product.price, _offer_price(best_offer))
-    rows = select(Product, best_offer, images.label("image_files"), effective.label("effective"))
+    return best, best_offer, (images.label("image_files"), effective.label("effective"))
+
+
+def product_rows(page: Subquery | None = None) -> Select[Any]:
+    """Products with their image files, best active offer and effective price (filter it).
+
+    With `page` (a subquery of ordered `id`s and their `position`), only those products are
+    decorated, in that order: the offer and image lookups then run for one page, not for every
+    row the sort had to look at."""
+    best, best_offer, columns = _decorations()
+    rows = select(Product, best_offer, *columns)
     if page is None:
         return rows.select_from(Product).outerjoin(best, true())
     return (
@@ -105,6 +123,11 @@ def product_rows(page: Subquery | None = None) -> Select[Any]:
         .outerjoin(best, true())
         .order_by(page.c.position)
     )
+
+
+def new_product_view(product: Product) -> ProductView:
+    """A product just created: no images or offers yet, so no query is needed to show it."""
+    return ProductView(product, [], None, product.price)
 
 
 def _page_of(
@@ -130,7 +153,7 @@ def _views(rows: Sequence[Any]) -> list[ProductView]:
 
 
 def _prefix_query(q: str) -> str | None:
-    """`'head':* & 'phon':*` for type-ahead on partial words; None when q uses search syntax."""
+    """`head:* & phon:*` for type-ahead on partial words; None when q uses search syntax."""
     if _WEBSEARCH_SYNTAX.search(q):
         return None
     words = _WORD.findall(q)[:8]
@@ -158,25 +181,13 @@ def list_products(session: Session, query: CatalogueQuery) -> tuple[list[Product
         conditions.append(Product.price <= query.max_price)
     if query.in_stock is not None:
         conditions.append(Product.stock > 0 if query.in_stock else Product.stock == 0)
-    order: list[Any]
+    order = SORTS[query.sort or "newest"]
     if query.q:
         text_query = _text_query(query.q)
         conditions.append(Product.search.op("@@")(text_query))
-        relevance = func.ts_rank(Product.search, text_query)
-        order = [relevance.desc(), Product.created_at.desc(), Product.id.desc()]
-    else:
-        order = [Product.created_at.desc(), Product.id.desc()]
-    if query.sort == "newest":
-        order = [Product.created_at.desc(), Product.id.desc()]
-    elif query.sort == "price":
-        order = [Product.price, Product.id]
-    elif query.sort == "-price":
-        order = [Product.price.desc(), Product.id.desc()]
-    elif query.sort == "rating":
-        order = [Product.rating.desc(), Product.review_count.desc(), Product.id.desc()]
-    elif query.sort == "popular":
-        order = [Product.sold_count.desc(), Product.id.desc()]
-
+        if query.sort is None:
+            relevance = func.ts_rank(Product.search, text_query)
+            order = [relevance.desc(), *SORTS["newest"]]
     return _page_of(session, conditions, order, query)
 
 
@@ -224,7 +235,7 @@ def seller_products(
 ) -> tuple[list[ProductView], int]:
     """A seller's own products, disabled ones included, newest first."""
     conditions = [Product.seller_id == seller_id, Product.deleted_at.is_(None)]
-    return _page_of(session, conditions, [Product.created_at.desc(), Product.id.desc()], query)
+    return _page_of(session, conditions, SORTS["newest"], query)
 
 
 def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, int]], int]:
