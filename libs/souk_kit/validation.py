@@ -56,6 +56,23 @@ def parse_model(model: type[BaseModel], data: Any, what: str) -> Any:
         ) from None
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(data: Any) -> Any:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
+    if _has_nul(data):
+        raise ValidationError("Text may not contain NUL characters", code="nul_character")
+    return data
+
+
 def json_body() -> Any:
     if not request.get_data(cache=True):
         return {}
@@ -64,11 +81,12 @@ def json_body() -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise ValidationError("The request body is not valid JSON", code="malformed_json")
-    return data
+    return _refuse_nul(data)
 
 
 def query_args() -> dict[str, Any]:
-    return {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+    args = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+    return _refuse_nul(args)
 
 
 def to_response(result: Any) -> Any:

@@ -117,3 +117,11 @@ def test_openapi_documents_routes_with_their_schemas(client):
 
 def test_models_and_migrations_agree(migrated_url):
     assert schema_drift(Base.metadata, migrated_url) == []
+
+
+def test_a_nul_character_is_refused_not_a_server_error(client):
+    answer = client.post(
+        "/api/auth/register", json={"email": "n@example.com", "password": "long\u0000enough"}
+    )
+    assert answer.status_code == 400
+    assert answer.json["code"] == "nul_character"
