@@ -69,7 +69,7 @@ def _has_nul(value: Any) -> bool:
 def _refuse_nul(data: Any) -> Any:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
     if _has_nul(data):
-        raise ValidationError("Text may not contain NUL characters", code="nul_character")
+        raise ValidationError("Text may not contain NUL characters")
     return data
 
 

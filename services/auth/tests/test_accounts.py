@@ -124,4 +124,4 @@ def test_a_nul_character_is_refused_not_a_server_error(client):
         "/api/auth/register", json={"email": "n@example.com", "password": "long\u0000enough"}
     )
     assert answer.status_code == 400
-    assert answer.json["code"] == "nul_character"
+    assert answer.json["error"] == "Text may not contain NUL characters"
