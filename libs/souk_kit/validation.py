@@ -56,20 +56,32 @@ def parse_model(model: type[BaseModel], data: Any, what: str) -> Any:
         ) from None
 
 
-def _has_nul(value: Any) -> bool:
+def _nul_path(value: Any, path: str) -> str | None:
+    """The dotted path of the first string holding a NUL character, if any."""
     if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
+        return path if "\x00" in value else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _nul_path(key, path) or _nul_path(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _refuse_nul(data: Any) -> Any:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
-    if _has_nul(data):
-        raise ValidationError("Text may not contain NUL characters")
+    path = _nul_path(data, "")
+    if path is not None:
+        raise ValidationError(
+            "Text may not contain NUL characters",
+            details={"fields": {path or "body": "may not contain NUL characters"}},
+        )
     return data
 
 
