@@ -1,0 +1,241 @@
+"""The outbox against real PostgreSQL (schema `kit_test`) and a real local HTTP receiver."""
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select, text
+
+from souk_kit.outbox import OutboxRelay, apply_once, receive_batch, record_event, send_later
+from souk_kit.tests.conftest import Reply
+from souk_kit.tests.models import OutboxMessage, ProcessedMessage
+
+
+@pytest.fixture
+def database(kit_tables, make_database, fake_service):
+    return make_database(internal_url=fake_service.url)
+
+
+@pytest.fixture
+def relay(database, make_settings, fake_service) -> OutboxRelay:
+    return OutboxRelay(database, OutboxMessage, make_settings(internal_url=fake_service.url))
+
+
+def queue(database, *messages: tuple[str, str, dict]) -> list[str]:
+    """Commits `send_later` for each (destination, path, payload); returns their event ids."""
+    with database.new_session() as session, session.begin():
+        for destination, path, payload in messages:
+            send_later(session, OutboxMessage, destination, path, payload)
+    with database.new_session() as session:
+        ids = session.scalars(select(OutboxMessage.event_id).order_by(OutboxMessage.id)).all()
+    return [str(event_id) for event_id in ids]
+
+
+def outbox_rows(database) -> list[OutboxMessage]:
+    with database.new_session() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_send_later_is_committed_with_the_callers_work_and_not_without_it(database):
+    with database.new_session() as session:
+        with session.begin():
+            send_later(session, OutboxMessage, "products", "/stock", {"n": 1})
+        try:
+            with session.begin():
+                send_later(session, OutboxMessage, "products", "/stock", {"n": 2})
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+    assert [row.payload for row in outbox_rows(database)] == [{"n": 1}]
+
+
+def test_deliver_due_posts_one_batch_per_destination_and_path_and_deletes_them(
+    database, relay, fake_service
+):
+    ids = queue(
+        database,
+        ("inventory", "/stock-changes", {"n": 1}),
+        ("products", "/stock-levels", {"n": 2}),
+        ("inventory", "/stock-changes", {"n": 3}),
+        ("products", "/other", {"n": 4}),
+    )
+    assert relay.deliver_due() == 4
+
+    batches = {(hit.method, hit.path): hit for hit in fake_service.hits}
+    assert len(fake_service.hits) == 3
+    inventory = batches[("POST", "/internal/inventory/stock-changes")]
+    assert inventory.body == {
+        "messages": [
+            {"event_id": ids[0], "payload": {"n": 1}},
+            {"event_id": ids[2], "payload": {"n": 3}},
+        ]
+    }
+    assert inventory.headers["idempotency-key"] == ids[0]
+    assert batches[("POST", "/internal/products/stock-levels")].body["messages"] == [
+        {"event_id": ids[1], "payload": {"n": 2}}
+    ]
+    assert batches[("POST", "/internal/products/other")].body["messages"][0]["event_id"] == ids[3]
+    assert outbox_rows(database) == []
+
+
+def test_a_failing_receiver_leaves_the_rows_for_a_later_attempt(database, relay, fake_service):
+    fake_service.default = Reply(500, {"error": "down"})
+    queue(database, ("activity", "/events", {"n": 1}), ("activity", "/events", {"n": 2}))
+
+    assert relay.deliver_due() == 0
+    assert len(fake_service.hits) == 1
+    rows = outbox_rows(database)
+    assert [row.attempts for row in rows] == [1, 1]
+    with database.new_session() as session:
+        later = session.scalar(
+            select(func.count()).where(OutboxMessage.next_attempt_at > func.now())
+        )
+    assert later == 2
+
+    # Not due yet: nothing is sent again right away.
+    assert relay.deliver_due() == 0
+    assert len(fake_service.hits) == 1
+
+
+def test_a_receiver_answering_4xx_is_not_counted_as_delivered(database, relay, fake_service):
+    fake_service.default = Reply(400, {"code": "validation_error"})
+    queue(database, ("activity", "/events", {"n": 1}))
+    assert relay.deliver_due() == 0
+    assert [row.attempts for row in outbox_rows(database)] == [1]
+
+
+def test_a_failed_message_is_delivered_once_it_is_due_again(database, relay, fake_service):
+    fake_service.script(Reply(500, {}))
+    [event_id] = queue(database, ("activity", "/events", {"n": 1}))
+    relay.deliver_due()
+    with database.new_session() as session, session.begin():
+        session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() - interval '1s'"))
+
+    assert relay.deliver_due() == 1
+    assert fake_service.hits[-1].body["messages"][0]["event_id"] == event_id
+    assert outbox_rows(database) == []
+
+
+def test_one_failing_destination_does_not_hold_back_another(database, relay, fake_service):
+    queue(database, ("activity", "/events", {"n": 1}), ("products", "/stock", {"n": 2}))
+    replies = {"/internal/activity/events": Reply(500, {}), "/internal/products/stock": Reply()}
+    fake_service.script(*[replies[path] for path in sorted(replies)])  # groups go in id order
+    assert relay.deliver_due() == 1
+    assert [row.destination for row in outbox_rows(database)] == ["activity"]
+
+
+def test_record_event_queues_an_activity_event(database):
+    with database.new_session() as session, session.begin():
+        record_event(session, OutboxMessage, "order_placed", user_id="u1", metadata={"total": "9"})
+    [row] = outbox_rows(database)
+    assert (row.destination, row.path) == ("activity", "/events")
+    assert row.payload["type"] == "order_placed"
+    assert row.payload["user_id"] == "u1"
+    assert row.payload["product_id"] is None
+    assert row.payload["metadata"] == {"total": "9"}
+    assert row.payload["at"]
+
+
+# --- the receiving side ----------------------------------------------------------------------
+
+
+def batch_of(*payloads: dict) -> list[dict]:
+    return [{"event_id": str(uuid.uuid4()), "payload": payload} for payload in payloads]
+
+
+def test_a_batch_arriving_twice_is_applied_once(database):
+    applied: list[dict] = []
+    batch = batch_of({"n": 1}, {"n": 2})
+    with database.new_session() as session, session.begin():
+        assert receive_batch(session, ProcessedMessage, batch, applied.append) == 2
+    with database.new_session() as session, session.begin():
+        assert receive_batch(session, ProcessedMessage, batch, applied.append) == 0
+    assert applied == [{"n": 1}, {"n": 2}]
+
+
+def test_a_message_repeated_within_one_batch_is_applied_once(database):
+    applied: list[dict] = []
+    [message] = batch_of({"n": 1})
+    with database.new_session() as session, session.begin():
+        count = receive_batch(session, ProcessedMessage, [message, message], applied.append)
+    assert (count, applied) == (1, [{"n": 1}])
+
+
+def test_a_batch_whose_transaction_failed_is_applied_when_it_arrives_again(database):
+    batch = batch_of({"n": 1})
+    with database.new_session() as session:
+        session.begin()
+        assert apply_once(session, ProcessedMessage, batch[0]["event_id"])
+        session.rollback()
+        applied: list[dict] = []
+        with session.begin():
+            assert receive_batch(session, ProcessedMessage, batch, applied.append) == 1
+    assert applied == [{"n": 1}]
+
+
+def test_a_partly_known_batch_applies_only_the_new_messages(database):
+    old, new = batch_of({"n": 1}, {"n": 2})
+    with database.new_session() as session, session.begin():
+        receive_batch(session, ProcessedMessage, [old], lambda _payload: None)
+    applied: list[dict] = []
+    with database.new_session() as session, session.begin():
+        assert receive_batch(session, ProcessedMessage, [old, new], applied.append) == 1
+    assert applied == [{"n": 2}]
+
+
+# --- two relays at once ----------------------------------------------------------------------
+
+
+def test_two_relays_running_at_once_deliver_each_message_exactly_once(
+    database, make_database, make_settings, fake_service
+):
+    count = 40
+    ids = queue(database, *[("activity", "/events", {"n": n}) for n in range(count)])
+    settings = make_settings(internal_url=fake_service.url)
+    relays = [
+        OutboxRelay(make_database(internal_url=fake_service.url), OutboxMessage, settings)
+        for _ in range(2)
+    ]
+
+    # A batch is held at the receiver until the other relay has finished (it must skip the
+    # locked rows rather than wait for them) or both relays are posting at once.
+    state = {"finished": 0, "posting": 0}
+    changed = threading.Condition()
+    released_in_time: list[bool] = []
+
+    def hold(_hit) -> None:
+        with changed:
+            state["posting"] += 1
+            changed.notify_all()
+            released_in_time.append(
+                changed.wait_for(lambda: state["finished"] >= 1 or state["posting"] >= 2, 5)
+            )
+
+    fake_service.before_reply = hold
+    start = threading.Barrier(2)
+    delivered = [0, 0]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=5)
+            delivered[index] = relays[index].deliver_due()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            with changed:
+                state["finished"] += 1
+                changed.notify_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert errors == []
+    received = [m["event_id"] for hit in fake_service.hits for m in hit.body["messages"]]
+    assert sorted(received) == sorted(ids)  # every message, none twice
+    assert sum(delivered) == count
+    assert outbox_rows(database) == []
+    assert released_in_time and all(released_in_time)
