@@ -85,8 +85,8 @@ def add_note(body: Note) -> dict:
     return {"text": body.text}
 
 
-@bp.get("/things-count")
-def things_count() -> dict:
+@bp.get("/in-transaction")
+def in_transaction() -> dict:
     with transaction() as session:
         return {"count": session.scalar(text("SELECT 1"))}
 
@@ -179,8 +179,8 @@ def test_an_exhausted_connection_pool_is_a_503_database_unavailable(client):
     assert_error_shape(client.get("/api/kit/pool-timeout"), 503, "database_unavailable")
 
 
-@pytest.mark.parametrize(("pgcode", "what"), [("40001", "serialization"), ("40P01", "deadlock")])
-def test_a_transaction_collision_is_a_409_try_again(client, pgcode, what):
+@pytest.mark.parametrize("pgcode", ["40001", "40P01"], ids=["serialization", "deadlock"])
+def test_a_transaction_collision_is_a_409_try_again(client, pgcode):
     answer = client.get(f"/api/kit/db/{pgcode}")
     assert_error_shape(answer, 409, "try_again")
 
@@ -207,7 +207,7 @@ def test_an_unreachable_database_makes_health_and_database_routes_answer_503(
     assert health.status_code == 503
     assert health.json["status"] == "unavailable"
 
-    assert_error_shape(client.get("/api/kit/things-count"), 503, "database_unavailable")
+    assert_error_shape(client.get("/api/kit/in-transaction"), 503, "database_unavailable")
     assert_error_shape(client.get("/api/kit/read"), 503, "database_unavailable")
     # Routes without the database still answer.
     assert client.get("/api/kit/only-get").status_code == 200
