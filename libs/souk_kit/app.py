@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +35,8 @@ class SoukJSONProvider(DefaultJSONProvider):
             return value.isoformat()
         if isinstance(value, UUID):
             return str(value)
+        if isinstance(value, Enum):
+            return value.value
         return DefaultJSONProvider.default(value)
 
 

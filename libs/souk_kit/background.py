@@ -35,6 +35,8 @@ class PeriodicTask:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(self._interval)
+            if self._stop.is_set():
+                break
             self._wake.clear()
             try:
                 with self._app.app_context():

@@ -8,6 +8,7 @@ from typing import Any
 import requests
 from flask import Blueprint, g, has_request_context, request
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from souk_kit.errors import DependencyError, NotFoundError
@@ -25,6 +26,16 @@ class ServiceResponse:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+class _Retry(Retry):
+    """Never retries a read timeout: a callee slow to answer is not waited for three times."""
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        error = kwargs.get("error")
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(*args, **kwargs)
 
 
 class ServiceClient:
@@ -46,7 +57,7 @@ class ServiceClient:
     @staticmethod
     def _session(retries: int) -> requests.Session:
         session = requests.Session()
-        retry = Retry(
+        retry = _Retry(
             total=retries,
             connect=retries,
             read=retries,

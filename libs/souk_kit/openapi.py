@@ -30,8 +30,9 @@ def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str,
     return {"$ref": _REF_TEMPLATE.format(model=model.__name__)}
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=_REF_TEMPLATE)
+    components.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -48,7 +49,7 @@ def _operation(spec: RouteSpec, path_params: list[str], components: dict[str, An
         for name in path_params
     ]
     if spec.query is not None:
-        parameters += _query_parameters(spec.query)
+        parameters += _query_parameters(spec.query, components)
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:

@@ -3,9 +3,10 @@
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
-from flask import Response, jsonify, request
+from flask import current_app, request
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
@@ -96,22 +97,35 @@ def json_body() -> Any:
     return _refuse_nul(data)
 
 
-def query_args() -> dict[str, Any]:
-    args = {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+def _takes_many(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, set, frozenset, tuple):
+        return True
+    if origin in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    return False
+
+
+def query_args(model: type[BaseModel]) -> dict[str, Any]:
+    many = {
+        info.alias or name
+        for name, info in model.model_fields.items()
+        if _takes_many(info.annotation)
+    }
+    args = {
+        key: values if len(values) > 1 or key in many else values[0]
+        for key, values in request.args.lists()
+    }
     return _refuse_nul(args)
 
 
 def to_response(result: Any) -> Any:
     """Let views return pydantic models (optionally with a status) as JSON."""
-    status = None
-    if isinstance(result, tuple):
-        result, status = result[0], result[1]
+    if isinstance(result, tuple) and result and isinstance(result[0], BaseModel):
+        return (current_app.json.response(result[0].model_dump(mode="python")), *result[1:])
     if isinstance(result, BaseModel):
-        response: Response = jsonify(result.model_dump(mode="json"))
-        if status is not None:
-            response.status_code = status
-        return response
-    return (result, status) if status is not None else result
+        return current_app.json.response(result.model_dump(mode="python"))
+    return result
 
 
 def validate(
@@ -129,7 +143,7 @@ def validate(
             if body is not None:
                 kwargs["body"] = parse_model(body, json_body(), "request body")
             if query is not None:
-                kwargs["query"] = parse_model(query, query_args(), "query string")
+                kwargs["query"] = parse_model(query, query_args(query), "query string")
             return to_response(view(*args, **kwargs))
 
         spec = route_spec(wrapper)
