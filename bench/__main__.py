@@ -6,16 +6,22 @@ import argparse
 import random
 from datetime import UTC, datetime
 
+import requests
+
+from bench.activity import seed_events, time_stats_query
 from bench.load import (
     CATEGORIES,
     SEARCH_TERMS,
     register_buyers,
     run_checkouts,
+    run_event_ingestion,
     seed_shop,
-    wait_for_stock,
+    sign_in,
+    wait_until_settled,
 )
 from bench.stack import bench_stack, work_dir
 from bench.wrk import LoadResult, ensure_wrk, run_wrk
+from launcher import postgres
 
 TARGETS = {"list": 0.60, "detail": 0.60, "search": 0.40}
 
@@ -27,6 +33,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--checkout-seconds", type=int, default=20)
     parser.add_argument("--buyers", type=int, default=24, help="concurrent checkout clients")
+    parser.add_argument("--events", type=int, default=1_000_000, help="for the stats query")
+    parser.add_argument("--ingest-seconds", type=int, default=10)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
@@ -37,7 +45,10 @@ def main() -> None:
     with bench_stack(args.replicas, args.workers, args.threads) as stack:
         print(f"bench: seeding {args.products} products through the API …", flush=True)
         shop = seed_shop(stack.url, stack.admin_email, stack.admin_password, args.products)
-        wait_for_stock(stack.url, shop)
+        admin_token = sign_in(
+            requests.Session(), stack.url, stack.admin_email, stack.admin_password
+        )
+        wait_until_settled(stack.url, stack.settings.internal_url, admin_token, args.products)
         rng = random.Random(1)
         scenarios = {
             "list": [
@@ -66,13 +77,21 @@ def main() -> None:
         buyers = register_buyers(stack.url, args.buyers)
         checkouts = run_checkouts(stack.url, shop, buyers, args.checkout_seconds)
 
-    report = render(args, nginx, ceiling, results, checkouts)
+        print(f"bench: event ingestion for {args.ingest_seconds} s …", flush=True)
+        token = (stack.settings.secrets_dir / "service_token").read_text().strip()
+        ingest = run_event_ingestion(stack.settings.internal_url, token, args.ingest_seconds)
+        print(f"bench: seeding {args.events} events and timing the stats query …", flush=True)
+        database_url = postgres.ensure_running(stack.settings.pg_data_dir, "souk")
+        seed_events(database_url, args.events)
+        stats = time_stats_query(database_url, days=30, repeat=5)
+
+    report = render(args, nginx, ceiling, results, checkouts, ingest, stats)
     (folder / "report.md").write_text(report)
     print(report)
     print(f"bench: report written to {folder / 'report.md'}")
 
 
-def render(args, nginx, ceiling, results, checkouts) -> str:  # type: ignore[no-untyped-def]
+def render(args, nginx, ceiling, results, checkouts, ingest, stats) -> str:  # type: ignore[no-untyped-def]
     lines = [
         f"# Souk benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -96,6 +115,15 @@ def render(args, nginx, ceiling, results, checkouts) -> str:  # type: ignore[no-
         "|---|---:|---:|---:|---:|",
         f"| {args.buyers} buyers for {args.checkout_seconds} s | {checkouts.per_second:.0f} | "
         f"{checkouts.p50_ms:.0f} | {checkouts.p99_ms:.0f} | {checkouts.errors} |",
+    ]
+    lines += [
+        "",
+        "| activity | figure |",
+        "|---|---:|",
+        f"| event ingestion through `POST /internal/activity/events` (batches of 500, 4 clients) "
+        f"| {ingest.per_second:,.0f} events/s ({ingest.errors} failed batches) |",
+        f"| `GET /api/activity/stats` query over 30 days at {args.events:,} events "
+        f"| best {stats['best_ms']:.0f} ms, median {stats['median_ms']:.0f} ms |",
     ]
     if checkouts.error_samples:
         lines += [

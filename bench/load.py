@@ -8,6 +8,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 
@@ -96,21 +97,36 @@ def seed_shop(
     return shop
 
 
-def wait_for_stock(url: str, shop: Shop, timeout: float = 120) -> None:
-    """Stock rows reach inventory through the outbox; checkouts need every one of them."""
+def wait_until_settled(url: str, internal_url: str, admin_token: str, products: int) -> None:
+    """Wait until every product has reached inventory and the catalogue has taken in every
+    stock level: seeding queues work for the relays, which must not run during a measurement."""
     http = _session()
-    deadline = time.monotonic() + timeout
-    for product_id in shop.product_ids[-20:]:
-        token = shop.seller_tokens[shop.product_sellers[product_id]]
-        while True:
-            answer = http.get(
-                f"{url}/api/inventory/{product_id}", headers={"Authorization": f"Bearer {token}"}
-            )
-            if answer.status_code == 200:
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"stock for {product_id} did not reach inventory in {timeout} s")
-            time.sleep(0.2)
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    deadline = time.monotonic() + 600
+
+    def stock_rows() -> int:
+        answer = http.get(f"{url}/api/inventory", params={"per_page": 1}, headers=admin)
+        return int(answer.json()["total"]) if answer.status_code == 200 else -1
+
+    def stock_level_batches() -> float:
+        text = http.get(f"{internal_url}/internal/products/metrics").text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("souk_http_requests_total") and "stock-levels" in line
+        )
+
+    while stock_rows() < products:
+        if time.monotonic() > deadline:
+            raise SystemExit("the seeded products did not all reach inventory in time")
+        time.sleep(0.5)
+    # Two replicas answer the metrics route in turn; settled means no new batch for 3 s.
+    seen, quiet_since = stock_level_batches(), time.monotonic()
+    while time.monotonic() - quiet_since < 3:
+        time.sleep(0.5)
+        now = stock_level_batches()
+        if now > seen:
+            seen, quiet_since = now, time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -181,3 +197,55 @@ def run_checkouts(url: str, shop: Shop, buyer_tokens: list[str], seconds: float)
         p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         error_samples=errors[:5],
     )
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    events: int
+    seconds: float
+    errors: int
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def run_event_ingestion(
+    internal_url: str, service_token: str, seconds: float, batch: int = 500, clients: int = 4
+) -> IngestResult:
+    """Batches as the outbox relays send them, to the activity service's internal endpoint."""
+    counts = {"events": 0, "errors": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    started = time.monotonic()
+
+    def client(number: int) -> None:
+        http = _session()
+        http.headers["X-Service-Token"] = service_token
+        rng = random.Random(number)
+        while time.monotonic() < stop_at:
+            messages = [
+                {
+                    "event_id": str(uuid.uuid4()),
+                    "payload": {
+                        "type": rng.choice(["product_view", "search", "add_to_cart"]),
+                        "user_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                        "product_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                        "metadata": {"bench": True},
+                        "at": datetime.now(UTC).isoformat(),
+                    },
+                }
+                for _ in range(batch)
+            ]
+            answer = http.post(
+                f"{internal_url}/internal/activity/events", json={"messages": messages}
+            )
+            with lock:
+                if answer.status_code == 200:
+                    counts["events"] += batch
+                else:
+                    counts["errors"] += 1
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client, range(clients)))
+    return IngestResult(counts["events"], time.monotonic() - started, counts["errors"])
