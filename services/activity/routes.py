@@ -99,8 +99,8 @@ def listable(product_id: uuid.UUID, known: dict[uuid.UUID, ProductFacts] | None)
 @validate(body=ClientEventBody, responses={202: AcceptedOut})
 def post_event(body: ClientEventBody) -> Any:
     """Record a client event (`product_view`, `search`, `product_click`); the user comes from
-    the token when one is sent. Server-side types → 400; metadata over 20 keys → 400, over
-    2 KB → 413; more than the per-minute limit per user (or IP) → 429."""
+    the token when one is sent. Server-side types → 400; metadata over 20 keys or nested more
+    than 8 deep → 400, over 2 KB → 413; more than the per-minute limit per user (or IP) → 429."""
     user_id = caller_id()
     client_ip = request.headers.get("X-Real-IP") or request.remote_addr or "unknown"
     limiter().hit(f"user:{user_id}" if user_id else f"ip:{client_ip}")

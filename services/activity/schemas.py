@@ -21,7 +21,11 @@ class ClientEventBody(Schema):
     type: str = Field(min_length=1, max_length=40)
     product_id: uuid.UUID | None = None
     metadata: dict[str, Any] | None = Field(
-        None, description="a JSON object: at most 20 keys and 2 KB serialized (bigger → 413)"
+        None,
+        description=(
+            "a JSON object: at most 20 keys, nested at most 8 deep, and 2 KB serialized "
+            "(bigger → 413)"
+        ),
     )
 
 

@@ -10,6 +10,8 @@ class ActivitySettings(ServiceSettings):
     client_events_per_minute: int = Field(120, ge=1)
     metadata_max_bytes: int = Field(2048, ge=2)
     metadata_max_keys: int = Field(20, ge=1)
+    # Objects and arrays inside one another, the metadata object itself counting as 1.
+    metadata_max_depth: int = Field(8, ge=1)
     # Two products viewed by the same user this close together count as viewed together.
     co_view_window_hours: float = Field(24.0, gt=0)
     stats_default_days: int = Field(30, ge=1)

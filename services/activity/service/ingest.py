@@ -73,7 +73,28 @@ def _check_type(body: ClientEventBody) -> None:
         )
 
 
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in `value` (a scalar is 0, `{}` is 1); iterative,
+    so no nesting can exhaust the stack."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth) for child in children)
+    return deepest
+
+
 def _check_metadata(settings: ActivitySettings, metadata: dict[str, Any]) -> None:
+    # Deep nesting is refused first: the event log could not serialize it back out.
+    if _depth(metadata) > settings.metadata_max_depth:
+        raise ValidationError(
+            f"metadata may nest objects and arrays at most {settings.metadata_max_depth} deep",
+            details={"fields": {"metadata": "nested too deeply"}},
+        )
     if len(metadata) > settings.metadata_max_keys:
         raise ValidationError(
             f"metadata may hold at most {settings.metadata_max_keys} keys",

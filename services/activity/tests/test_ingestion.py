@@ -176,6 +176,31 @@ def test_metadata_must_be_a_small_json_object(client):
         assert answer.status_code == 400
 
 
+def nested(arrays: int) -> dict[str, object]:
+    """Metadata nesting 1 + `arrays` deep: an object holding arrays inside one another."""
+    value: object = "x"
+    for _ in range(arrays):
+        value = [value]
+    return {"a": value}
+
+
+def test_deeply_nested_metadata_is_refused_so_the_event_log_stays_readable(client, tokens):
+    # 300 levels fit in 2 KB but could not be serialized back out of the event log.
+    deep: object = "bottom"
+    for _ in range(300):
+        deep = {"d": deep}
+    for metadata in (deep, nested(8)):
+        answer = client.post("/api/activity/events", json={"type": "search", "metadata": metadata})
+        assert answer.status_code == 400
+        assert answer.json["details"]["fields"] == {"metadata": "nested too deeply"}
+
+    accepted = client.post("/api/activity/events", json={"type": "search", "metadata": nested(7)})
+    assert accepted.status_code == 202
+    log = client.get("/api/activity/events", headers=tokens.headers("admin"))
+    assert log.status_code == 200
+    assert [e["metadata"] for e in log.json["items"]] == [nested(7)]
+
+
 def test_client_events_are_rate_limited_per_user_and_per_ip(app, client, tokens):
     clock = [0.0]
     app.extensions["activity_limiter"] = FixedWindowLimiter(3, 60.0, clock=lambda: clock[0])
