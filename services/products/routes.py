@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.db import transaction
-from souk_kit.errors import UnsupportedMediaTypeError, ValidationError
+from souk_kit.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from souk_kit.outbox import receive_batch
 from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import json_body, parse_model, validate
@@ -91,6 +91,17 @@ def saved(session: Session, product: Product, message: str) -> ProductSaved:
 
 def views_page(views: list[ProductView], query: PageQuery, total: int) -> dict[str, Any]:
     return page_of([product_out(v).model_dump(mode="json") for v in views], query, total)
+
+
+@public.before_request
+def refuse_big_bodies() -> None:
+    """Only image uploads need the large body limit; any other body over `max_json_bytes` is
+    refused before it is read, as in the other services."""
+    if request.endpoint == "products.upload_image":
+        return
+    limit = settings().max_json_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLargeError(f"The request body may be at most {limit} bytes")
 
 
 @public.get("")

@@ -18,3 +18,5 @@ class ProductsSettings(ServiceSettings):
     # JSON 413; as large as the gateway's client_max_body_size (8m) so nothing nginx lets
     # through is cut off mid-body by Flask.
     max_body_bytes: int = 8 * MIB + 64 * 1024
+    # Every body but an image upload: the other services' limit.
+    max_json_bytes: int = 1 * MIB

@@ -307,6 +307,27 @@ def test_a_body_that_is_not_json_gets_415(client, seller):
     assert answer.status_code == 415
 
 
+def test_a_json_body_over_one_megabyte_gets_413_before_it_is_read(client, seller, db):
+    big = {"name": "Lamp", "price": "1.00", "description": "x" * (1024 * 1024)}
+    answer = client.post("/api/products", json=big, headers=seller.headers)
+    assert answer.status_code == 413
+    assert answer.json["code"] == "payload_too_large"
+    product = seller.create()
+    changed = client.patch(f"/api/products/{product['id']}", json=big, headers=seller.headers)
+    assert changed.status_code == 413
+    # Refused by size alone, before the caller is even looked at.
+    assert client.post("/api/products", json=big).status_code == 413
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(Product)) == 1
+
+
+def test_a_json_body_just_under_one_megabyte_is_read_and_validated(client, seller):
+    body = {"name": "Lamp", "price": "1.00", "description": "x" * (1024 * 1024 - 100)}
+    answer = client.post("/api/products", json=body, headers=seller.headers)
+    assert answer.status_code == 400
+    assert "description" in answer.json["details"]["fields"]
+
+
 def test_openapi_documents_that_stock_is_ignored_on_update(client):
     doc = client.get("/api/products/openapi.json").json
     patch = doc["paths"]["/api/products/{product_id}"]["patch"]
