@@ -77,7 +77,7 @@ def test_every_service_runs_two_health_checked_replicas_after_the_migrations(
     compose: dict[str, Any], service: str
 ) -> None:
     replicas = replicas_of(compose, service)
-    assert set(replicas) == set(layout.replica_names(service))
+    assert sorted(replicas) == layout.replica_names(service)
     assert len(replicas) >= 2
     for name, spec in replicas.items():
         assert spec.get("deploy", {}).get("replicas", 1) == 1, name
@@ -90,13 +90,15 @@ def test_every_service_runs_two_health_checked_replicas_after_the_migrations(
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_a_replica_mounts_only_its_own_secrets(compose: dict[str, Any], service: str) -> None:
+def test_a_replica_holds_only_its_own_secrets_and_writes_only_its_volumes(
+    compose: dict[str, Any], service: str
+) -> None:
     for spec in replicas_of(compose, service).values():
-        volumes = {entry.split(":")[0]: entry for entry in spec["volumes"]}
-        expected = {f"secrets-{service}": f"secrets-{service}:{layout.SECRETS_DIR}:ro"}
+        expected = [f"secrets-{service}:{layout.SECRETS_DIR}:ro"]
         if service == "products":
-            expected["media"] = f"media:{layout.MEDIA_DIR}"
-        assert volumes == expected
+            expected.append(f"media:{layout.MEDIA_DIR}")
+        assert spec["volumes"] == expected
+        assert spec["read_only"] is True and spec["cap_drop"] == ["ALL"]
 
 
 def test_only_the_gateway_is_published_and_only_on_8080(compose: dict[str, Any]) -> None:
@@ -269,13 +271,9 @@ def test_a_container_runs_gunicorn_with_the_launchers_flags() -> None:
     assert command[-1] == "services.orders.app:create_app()"
 
 
-def _secrets(tmp_path: Path) -> Path:
-    make_secrets(tmp_path, {})
-    return tmp_path
-
-
 def test_a_service_connects_as_its_own_role_with_its_own_credentials(tmp_path: Path) -> None:
-    root = _secrets(tmp_path)
+    root = tmp_path
+    make_secrets(root, {})
     environ = {"SOUK_DB_HOST": "postgres", "SOUK_WORKERS": "", "SOUK_JWT_PRIVATE_KEY_FILE": "/x"}
     env = service_environment("orders", environ, root / "orders")
     url = make_url(env["DATABASE_URL"])
@@ -301,7 +299,8 @@ def test_a_service_connects_as_its_own_role_with_its_own_credentials(tmp_path: P
 
 
 def test_secrets_are_made_once_and_each_volume_holds_only_its_own(tmp_path: Path) -> None:
-    root = _secrets(tmp_path)
+    root = tmp_path
+    make_secrets(root, {})
     before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
     make_secrets(root, {})
     assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
@@ -400,7 +399,8 @@ def test_each_role_migrates_its_own_schema_and_can_read_no_other(
     if url.password:
         (tmp_path / "postgres").mkdir(mode=0o700)
         (tmp_path / "postgres" / "postgres_password").write_text(url.password)
-    root = _secrets(tmp_path)
+    root = tmp_path
+    make_secrets(root, {})
     env = {
         "PATH": f"{psql.parent}{os.pathsep}{os.environ['PATH']}",
         "PGHOST": str(url.query.get("host") or url.host or "localhost"),
