@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for every Souk service and for the one-shot jobs around them (docker-compose.yml):
 #   SOUK_SERVICE=orders SOUK_REPLICA=orders-1  ->  gunicorn 'services.orders.app:create_app()'
 # It holds no secret: credentials come from volumes or the environment at run time.

@@ -55,12 +55,17 @@ def read_secret(path: Path) -> str:
 
 
 def server_url(environ: Mapping[str, str]) -> URL:
-    """The compose database without a user: `SOUK_DB_HOST`, `SOUK_DB_PORT`, `SOUK_DB_NAME`."""
+    """The compose database without a user: `SOUK_DB_HOST`, `SOUK_DB_PORT`, `SOUK_DB_NAME`.
+
+    A host starting with `/` is a folder holding PostgreSQL's unix socket.
+    """
+    host = environ.get("SOUK_DB_HOST") or "postgres"
     return URL.create(
         "postgresql+psycopg2",
-        host=environ.get("SOUK_DB_HOST") or "postgres",
+        host=None if host.startswith("/") else host,
         port=int(environ.get("SOUK_DB_PORT") or 5432),
         database=environ.get("SOUK_DB_NAME") or "souk",
+        query={"host": host} if host.startswith("/") else {},
     )
 
 
