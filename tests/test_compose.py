@@ -349,7 +349,7 @@ def test_the_init_script_gives_each_role_only_its_own_schema() -> None:
             assert len(roles) == 1 and schemas <= roles, statement
         if "GRANT" in statement:
             assert re.fullmatch(
-                r'GRANT CONNECT, CREATE ON DATABASE :"DBNAME" TO souk_\w+', statement
+                r'GRANT CONNECT ON DATABASE :"DBNAME" TO souk_\w+', statement
             )
     for service in SERVICES:
         assert f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION souk_{service}" in statements

@@ -41,7 +41,12 @@ def run_migrations(metadata: MetaData) -> None:
         return type_ != "schema" or name == schema
 
     with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        # Only when missing: a role limited to its own schema may not even try to create one.
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         connection.commit()
         context.configure(
             connection=connection,
