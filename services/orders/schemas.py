@@ -48,7 +48,7 @@ class CheckoutBody(Schema):
 
 
 def _instant(value: Any, *, end: bool) -> datetime | None:
-    """A date (`2026-11-01`, the whole day) or an ISO 8601 time; naive times are UTC."""
+    """A date (`2026-11-01`, the whole day) or an ISO 8601 time, in UTC; naive times are UTC."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -67,7 +67,13 @@ def _instant(value: Any, *, end: bool) -> datetime | None:
         moment = datetime.fromisoformat(text)
     else:
         raise ValueError("expected a date or an ISO 8601 time")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (up to ±23:59).
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
 
 
 class TimeRange(BaseModel):

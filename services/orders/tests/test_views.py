@@ -60,6 +60,13 @@ def test_history_filters_by_status_and_dates(buyer, fakes, db):
     assert ids(to="2026-03-15") == [march]  # a bare date covers the whole day
     assert ids(**{"from": "2026-03-15T10:00:00Z", "to": "2026-03-15T10:00:00+00:00"}) == [march]
     assert ids(**{"from": "2026-03-15T12:00:00 02:00", "to": "2026-03-31"}) == [march]
+    # Offsets PostgreSQL would refuse (beyond ±15:59) are turned into UTC first.
+    # (06:20+20:20 and 10:01-23:59 the day before are both 10:00 UTC.)
+    assert ids(**{"from": "2026-03-16T06:20:00+20:20", "to": "2026-03-14T10:01:00-23:59"}) == [
+        march
+    ]
+    assert ids(**{"from": "2026-03-16T06:21:00+20:20"}) == [april]
+    assert ids(**{"from": "1226-06-22T19:17:37+20:20"}) == [april, march]
 
 
 def test_bad_history_queries_are_400(buyer):
@@ -68,6 +75,8 @@ def test_bad_history_queries_are_400(buyer):
         {"from": "last week"},
         {"to": "2026-13-01"},
         {"from": "2026-05-01", "to": "2026-04-01"},
+        {"from": "0001-01-01T00:00:00+05:00"},  # before year 1 in UTC
+        {"to": "9999-12-31T23:59:59-05:00"},  # after year 9999 in UTC
         {"status": "lost"},
         {"per_page": "101"},
         {"page": "0"},
