@@ -199,6 +199,12 @@ def test_stats_accept_plain_dates_and_refuse_bad_ranges(client, tokens):
     assert plain.json["from"] == "2026-01-01T00:00:00Z"
     for query in ["from=2026-02-01&to=2026-01-01", "from=2020-01-01&to=2026-01-01", "to=soon"]:
         assert client.get(f"/api/activity/stats?{query}", headers=admin).status_code == 400, query
+    # Times that leave Python's years 1..9999 once turned into UTC.
+    for query in ["from=0001-01-01T00:00:00%2B05:00", "to=9999-12-31T23:59:59-05:00"]:
+        for path in ("stats", "events"):
+            answer = client.get(f"/api/activity/{path}?{query}", headers=admin)
+            assert answer.status_code == 400, (path, query)
+            assert answer.json["code"] == "validation_error"
     assert client.get("/api/activity/stats", headers=tokens.headers("customer")).status_code == 403
 
 
