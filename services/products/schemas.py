@@ -74,7 +74,12 @@ Sort = Literal["newest", "price", "-price", "rating", "popular"]
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is in year 0 in UTC
+        raise ValueError("the time is out of range") from None
 
 
 class ProductCreate(Schema):

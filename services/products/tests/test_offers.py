@@ -106,6 +106,8 @@ def test_a_lowered_list_price_beats_a_fixed_offer_price(client, seller):
         {"percent_off": 10, "starts_at": "yesterday"},
         {"percent_off": 10, "ends_at": "2020-01-01T00:00:00Z"},
         {"percent_off": 10, "starts_at": "2099-01-02T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"},
+        {"percent_off": 10, "starts_at": "0001-01-01T00:00:00+05:00"},  # year 0 in UTC
+        {"percent_off": 10, "ends_at": "9999-12-31T23:59:59-05:00"},  # year 10000 in UTC
     ],
 )
 def test_bad_offers_are_refused_and_nothing_changes(client, seller, body):
