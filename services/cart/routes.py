@@ -10,12 +10,12 @@ from services.cart import service
 from services.cart.clients import inventory, products
 from services.cart.schemas import (
     AddItemBody,
-    CartLineOut,
     CartOut,
     ItemAddedOut,
     MessageOut,
     OutboxBatch,
     QuantityBody,
+    QuantityChangedOut,
     RawCartOut,
     RawLineOut,
 )
@@ -66,7 +66,7 @@ def empty_cart() -> Any:
 
 @public.patch("/<item_id>")
 @requires()
-@validate(body=QuantityBody, responses={200: CartLineOut})
+@validate(body=QuantityBody, responses={200: QuantityChangedOut})
 def change_quantity(item_id: str, body: QuantityBody) -> Any:
     """Set a line's quantity; 0 removes it (then the answer is only a message)."""
     with transaction() as session:

@@ -1,7 +1,7 @@
 import uuid
 from decimal import Decimal
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field, RootModel, StrictInt
 from souk_kit.validation import Schema
 
 MAX_QUANTITY = 99
@@ -45,6 +45,10 @@ class ItemAddedOut(BaseModel):
 
 class MessageOut(BaseModel):
     message: str
+
+
+class QuantityChangedOut(RootModel[CartLineOut | MessageOut]):
+    """The changed line, or only a message when quantity 0 removed it."""
 
 
 class RawLineOut(BaseModel):

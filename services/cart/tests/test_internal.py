@@ -105,3 +105,11 @@ def test_the_openapi_document_describes_the_cart_routes(client):
     answer = client.get("/api/cart/openapi.json")
     assert answer.status_code == 200
     assert {"/api/cart", "/api/cart/{item_id}"} <= set(answer.json["paths"])
+
+
+def test_the_openapi_document_says_a_quantity_change_may_answer_only_a_message(client):
+    document = client.get("/api/cart/openapi.json").json
+    ok = document["paths"]["/api/cart/{item_id}"]["patch"]["responses"]["200"]
+    answer = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    shapes = document["components"]["schemas"][answer]["anyOf"]
+    assert [shape["$ref"].rsplit("/", 1)[-1] for shape in shapes] == ["CartLineOut", "MessageOut"]
