@@ -16,6 +16,13 @@ from launcher.settings import REPO_ROOT, SERVICES, Settings
 TEMPLATE = REPO_ROOT / "gateway" / "nginx.conf"
 # Passive health checks: three failed attempts within 5 s take a server out for 5 s.
 SERVER_OPTIONS = "max_fails=3 fail_timeout=5s"
+# Per-route limits tighter than the global per-IP one (fixed values for now: Settings has no
+# fields for them). A person never checks out ten times a second, and the benchmark's buyers
+# (each waits for its checkout, which takes well over 100 ms) stay far below it.
+CHECKOUT_RATE = "10r/s"  # per signed-in session, POST /api/orders
+CHECKOUT_BURST = 20
+EVENTS_RATE = "50r/s"  # per address, POST /api/activity/events
+EVENTS_BURST = 100
 
 _MARKER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -43,6 +50,10 @@ class GatewayConfig:
     auth_rate: str
     auth_burst: int
     cors_origins: Sequence[str]
+    checkout_rate: str = CHECKOUT_RATE
+    checkout_burst: int = CHECKOUT_BURST
+    events_rate: str = EVENTS_RATE
+    events_burst: int = EVENTS_BURST
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -82,6 +93,10 @@ class GatewayConfig:
             "GATEWAY_BURST": str(int(self.burst)),
             "GATEWAY_AUTH_RATE": _checked(_RATE, self.auth_rate, "rate"),
             "GATEWAY_AUTH_BURST": str(int(self.auth_burst)),
+            "GATEWAY_CHECKOUT_RATE": _checked(_RATE, self.checkout_rate, "rate"),
+            "GATEWAY_CHECKOUT_BURST": str(int(self.checkout_burst)),
+            "GATEWAY_EVENTS_RATE": _checked(_RATE, self.events_rate, "rate"),
+            "GATEWAY_EVENTS_BURST": str(int(self.events_burst)),
             "CORS_ORIGINS": "\n".join(
                 f'"{_checked(_ORIGIN, origin, "CORS origin")}" $http_origin;'
                 for origin in self.cors_origins

@@ -100,7 +100,8 @@ def test_the_gateway_routes_each_path_to_its_service(
 ) -> None:
     request_id = new_request_id()
 
-    session.get(path, headers={"X-Request-ID": request_id})
+    # A signed request is never answered from the gateway's catalogue cache: it reaches a service.
+    session.get(path, headers={"X-Request-ID": request_id, "Authorization": "Bearer routing"})
 
     assert stack.upstream_services(request_id) == [service]
 
@@ -264,8 +265,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def strict_gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
-    """A second nginx from the same template, in front of the same replicas, whose sign-in
-    limit is one request a minute (the stack's own limit is opened up for the tests)."""
+    """A second nginx from the same template, in front of the same replicas, whose sign-in,
+    checkout and event limits are one request a minute (the stack's own are opened up or
+    generous)."""
     nginx = find_nginx()
     assert nginx is not None
     settings = stack.settings
@@ -283,6 +285,10 @@ def strict_gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
         auth_rate="1r/m",
         auth_burst=1,
         cors_origins=[ALLOWED_ORIGIN],
+        checkout_rate="1r/m",
+        checkout_burst=1,
+        events_rate="1r/m",
+        events_burst=1,
     )
     config.create_folders()
     conf = tmp_path / "nginx.conf"
@@ -316,6 +322,63 @@ def test_too_many_sign_ins_from_one_address_are_a_json_429(strict_gateway: str) 
     assert_error_shape(answers[2], 429, "rate_limited")
     assert answers[2].headers["Retry-After"] == "1"
     assert NGINX_REQUEST_ID.match(answers[2].headers["X-Request-ID"])
+
+
+def test_too_many_checkouts_from_one_session_are_a_json_429(strict_gateway: str) -> None:
+    # Any 32 token characters at the end make a session key; the orders service then says 401.
+    session_a = {"Authorization": "Bearer " + "a" * 40}
+    session_b = {"Authorization": "Bearer " + "b" * 40}
+    with GatewaySession(strict_gateway) as strict:
+        answers = [strict.post("/api/orders", json={}, headers=session_a) for _ in range(3)]
+        other_session = strict.post("/api/orders", json={}, headers=session_b)
+        reads = [strict.get("/api/orders", headers=session_a) for _ in range(3)]
+
+    assert [a.status_code for a in answers[:2]] == [401, 401]
+    assert_error_shape(answers[2], 429, "rate_limited")
+    assert answers[2].headers["Retry-After"] == "1"
+    assert other_session.status_code == 401
+    assert [r.status_code for r in reads] == [401, 401, 401]  # reads are not checkouts
+
+
+def test_too_many_client_events_from_one_address_are_a_json_429(strict_gateway: str) -> None:
+    event = {"type": "search", "metadata": {"q": "lamp"}}
+    with GatewaySession(strict_gateway) as strict:
+        answers = [strict.post("/api/activity/events", json=event) for _ in range(3)]
+        health = strict.get("/api/activity/health")
+
+    assert [a.status_code for a in answers[:2]] == [202, 202]
+    assert_error_shape(answers[2], 429, "rate_limited")
+    assert answers[2].headers["Retry-After"] == "1"
+    assert health.status_code == 200
+
+
+def test_a_hung_replica_is_skipped_for_reads(stack: Stack, session: GatewaySession) -> None:
+    """A replica that accepts connections but never answers (stopped, not dead): a read waits
+    for the gateway's 8 s read timeout once, then another replica answers."""
+    with stack.supervisor() as supervisord:
+        victim = supervisord.getProcessInfo("shipping:shipping-0")
+    hung = f"127.0.0.1:{stack.replica_port('shipping', 0)}"
+    answers, skipped = [], []
+
+    os.killpg(victim["pid"], signal.SIGSTOP)
+    try:
+        # Round robin sends one of the first two or three reads to the hung replica.
+        for _ in range(4):
+            request_id = new_request_id()
+            answers.append(
+                session.get("/api/shipping/methods", headers={"X-Request-ID": request_id})
+            )
+            entry = stack.access_log_entry(request_id)
+            if entry["upstream_addr"].startswith(f"{hung},"):
+                skipped.append(entry)
+                break
+    finally:
+        os.killpg(victim["pid"], signal.SIGCONT)
+
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert len(skipped) == 1, "no read went to the hung replica"
+    assert skipped[0]["upstream_status"] == "504, 200"
+    assert 7.5 <= skipped[0]["request_time"] < 12
 
 
 def test_a_killed_replica_is_stepped_over(stack: Stack, session: GatewaySession) -> None:
