@@ -24,6 +24,7 @@ from bench.wrk import LoadResult, ensure_wrk, run_wrk
 from launcher import postgres
 
 TARGETS = {"list": 0.60, "detail": 0.60, "search": 0.40}
+CACHED_TARGET = 0.50  # of nginx's own ceiling
 
 
 def main() -> None:
@@ -63,15 +64,27 @@ def main() -> None:
             ],
         }
 
-        def load(name: str, base: str, paths: list[str]) -> LoadResult:
+        def load(name: str, base: str, paths: list[str], token: str = "") -> LoadResult:
             print(f"bench: {name} for {args.seconds} s …", flush=True)
             return run_wrk(
-                name, base, paths, folder, seconds=args.seconds, connections=args.connections
+                name,
+                base,
+                paths,
+                folder,
+                seconds=args.seconds,
+                connections=args.connections,
+                token=token,
             )
 
         nginx = load("nginx alone", stack.reference_url, ["/nginx"])
         ceiling = load("bare Flask (ceiling)", stack.reference_url, ["/ceiling"])
-        results = [load(name, stack.url, paths) for name, paths in scenarios.items()]
+        # Signed-in reads pass the gateway's 2 s micro-cache and measure the service itself;
+        # anonymous reads are what a visitor gets, mostly from the cache.
+        results = [load(name, stack.url, paths, admin_token) for name, paths in scenarios.items()]
+        results += [
+            load(f"{name} (anonymous, cached)", stack.url, paths)
+            for name, paths in scenarios.items()
+        ]
 
         print(f"bench: checkouts for {args.checkout_seconds} s with {args.buyers} buyers …")
         buyers = register_buyers(stack.url, args.buyers)
@@ -99,15 +112,18 @@ def render(args, nginx, ceiling, results, checkouts, ingest, stats) -> str:  # t
         f"{args.threads} threads per service; wrk {args.connections} connections, "
         f"{args.seconds} s per scenario; one 2-core machine running everything.",
         "",
-        "| scenario | requests/s | p50 ms | p99 ms | errors | vs ceiling | target |",
+        "| scenario | requests/s | p50 ms | p99 ms | errors | vs its ceiling | target |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for result in [nginx, ceiling, *results]:
-        target = TARGETS.get(result.name)
-        ratio = result.rps / ceiling.rps if ceiling.rps else 0.0
+        cached = "cached" in result.name
+        reference = nginx if cached else ceiling
+        target = CACHED_TARGET if cached else TARGETS.get(result.name)
+        ratio = result.rps / reference.rps if reference.rps else 0.0
+        versus = f"{ratio:.0%} of {'nginx' if cached else 'Flask'}"
         lines.append(
             f"| {result.name} | {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
-            f"{result.errors} | {ratio:.0%} | {f'≥ {target:.0%}' if target else ''} |"
+            f"{result.errors} | {versus} | {f'≥ {target:.0%}' if target else ''} |"
         )
     lines += [
         "",

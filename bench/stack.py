@@ -84,6 +84,10 @@ def bench_stack(replicas: int, workers: int, threads: int) -> Iterator[BenchStac
             "SOUK_GATEWAY_BURST": "100000",
             "SOUK_GATEWAY_AUTH_RATE": "100000r/s",
             "SOUK_GATEWAY_AUTH_BURST": "100000",
+            "SOUK_GATEWAY_CHECKOUT_RATE": "100000r/s",
+            "SOUK_GATEWAY_CHECKOUT_BURST": "100000",
+            "SOUK_GATEWAY_EVENTS_RATE": "100000r/s",
+            "SOUK_GATEWAY_EVENTS_BURST": "100000",
         }
     )
     settings = Settings.from_env(env)

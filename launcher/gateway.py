@@ -19,10 +19,6 @@ SERVER_OPTIONS = "max_fails=3 fail_timeout=5s"
 # Per-route limits tighter than the global per-IP one (fixed values for now: Settings has no
 # fields for them). A person never checks out ten times a second, and the benchmark's buyers
 # (each waits for its checkout, which takes well over 100 ms) stay far below it.
-CHECKOUT_RATE = "10r/s"  # per signed-in session, POST /api/orders
-CHECKOUT_BURST = 20
-EVENTS_RATE = "50r/s"  # per address, POST /api/activity/events
-EVENTS_BURST = 100
 
 _MARKER = re.compile(r"\{\{([A-Z0-9_]+)\}\}")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
@@ -50,10 +46,10 @@ class GatewayConfig:
     auth_rate: str
     auth_burst: int
     cors_origins: Sequence[str]
-    checkout_rate: str = CHECKOUT_RATE
-    checkout_burst: int = CHECKOUT_BURST
-    events_rate: str = EVENTS_RATE
-    events_burst: int = EVENTS_BURST
+    checkout_rate: str = "10r/s"  # per signed-in session, POST /api/orders
+    checkout_burst: int = 20
+    events_rate: str = "50r/s"  # per address, POST /api/activity/events
+    events_burst: int = 100
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -71,6 +67,10 @@ class GatewayConfig:
             auth_rate=settings.gateway_auth_rate,
             auth_burst=settings.gateway_auth_burst,
             cors_origins=settings.cors_origins,
+            checkout_rate=settings.gateway_checkout_rate,
+            checkout_burst=settings.gateway_checkout_burst,
+            events_rate=settings.gateway_events_rate,
+            events_burst=settings.gateway_events_burst,
         )
 
     def create_folders(self) -> None:

@@ -38,6 +38,10 @@ class Settings:
     gateway_burst: int
     gateway_auth_rate: str
     gateway_auth_burst: int
+    gateway_checkout_rate: str
+    gateway_checkout_burst: int
+    gateway_events_rate: str
+    gateway_events_burst: int
     cors_origins: tuple[str, ...]
     start_timeout: float
 
@@ -65,6 +69,10 @@ class Settings:
             gateway_burst=_require_int(env, "SOUK_GATEWAY_BURST", 2000),
             gateway_auth_rate=env.get("SOUK_GATEWAY_AUTH_RATE") or "10r/s",
             gateway_auth_burst=_require_int(env, "SOUK_GATEWAY_AUTH_BURST", 20),
+            gateway_checkout_rate=env.get("SOUK_GATEWAY_CHECKOUT_RATE") or "10r/s",
+            gateway_checkout_burst=_require_int(env, "SOUK_GATEWAY_CHECKOUT_BURST", 20),
+            gateway_events_rate=env.get("SOUK_GATEWAY_EVENTS_RATE") or "50r/s",
+            gateway_events_burst=_require_int(env, "SOUK_GATEWAY_EVENTS_BURST", 100),
             cors_origins=_list(
                 env.get("SOUK_CORS_ORIGINS") or "http://localhost:3000,http://localhost:5173"
             ),

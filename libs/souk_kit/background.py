@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger("souk.background")
 
@@ -41,6 +42,9 @@ class PeriodicTask:
             try:
                 with self._app.app_context():
                     self._work()
+            except OperationalError as error:
+                # The database is away: one line a round, not a traceback, until it is back.
+                log.warning("background task %s: database unavailable (%s)", self.name, error.orig)
             except Exception:
                 log.exception("background task %s failed", self.name)
 
