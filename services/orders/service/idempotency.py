@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from services.orders.models import IdempotencyKey, Order, utcnow
 
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Failures that are the buyer's answer (4xx); any other failure reason was an outage.
+FINAL_FAILURE_REASONS = ("payment_declined", "out_of_stock", "reservation_expired")
 
 
 class IdempotencyKeyReusedError(ConflictError):
@@ -108,6 +110,12 @@ def run_once(
                     Order.user_id == user_id,
                     Order.idempotency_key == key,
                     Order.created_at >= row.created_at,
+                    # An order that failed because a dependency was away answered 5xx, which
+                    # is not stored: the retry runs the checkout again.
+                    ~(
+                        (Order.status == "failed")
+                        & Order.failure_reason.not_in(FINAL_FAILURE_REASONS)
+                    ),
                 )
                 .order_by(Order.created_at.desc())
                 .limit(1)

@@ -301,3 +301,17 @@ def test_a_bad_body_names_the_fields(buyer):
 def test_the_path_works_with_and_without_a_trailing_slash(buyer, fakes):
     ada = buyer().add(fakes.stocked("10.00"))
     assert ada.client.post("/api/orders/", json={}, headers=ada.headers).status_code == 201
+
+
+def test_a_retry_with_the_same_key_after_an_outage_runs_the_checkout_again(buyer, fakes):
+    lamp = fakes.stocked("10.00", stock=3)
+    shopper = buyer().add(lamp)
+    fakes.inventory.down_on.add("reserve")
+    first = shopper.checkout(key="retry-after-outage")
+    assert first.status_code == 503
+
+    fakes.inventory.down_on.clear()
+    retry = shopper.checkout(key="retry-after-outage")
+    assert retry.status_code == 201
+    assert retry.json["status"] == "paid"
+    assert shopper.checkout(key="retry-after-outage").json == retry.json
