@@ -35,7 +35,6 @@ from services.products.schemas import (
     StockLevel,
 )
 from services.products.service import catalogue, images, offers, products, read_model
-from services.products.service.catalogue import ProductView
 from services.products.service.common import user_uuid
 from services.products.settings import ProductsSettings
 
@@ -59,38 +58,9 @@ def offer_out(offer: Offer) -> OfferOut:
     )
 
 
-def product_out(view: ProductView) -> ProductOut:
-    product = view.product
-    return ProductOut(
-        id=product.id,
-        name=product.name,
-        description=product.description,
-        price=product.price,
-        effective_price=view.effective_price,
-        currency=settings().currency,
-        stock=product.stock,
-        in_stock=product.stock > 0,
-        category=product.category,
-        seller_id=product.seller_id,
-        sku=product.sku,
-        images=[images.image_url(name) for name in view.image_files],
-        rating=float(product.rating) if product.review_count else None,
-        review_count=product.review_count,
-        offer=offer_out(view.offer) if view.offer is not None else None,
-        weight_kg=product.weight_kg,
-        active=view.active,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
-    )
-
-
 def saved(session: Session, product: Product, message: str) -> ProductSaved:
-    view = catalogue.get_product_view(session, product.id)
-    return ProductSaved(message=message, **product_out(view).model_dump())
-
-
-def views_page(views: list[ProductView], query: PageQuery, total: int) -> dict[str, Any]:
-    return page_of([product_out(v).model_dump(mode="json") for v in views], query, total)
+    row = catalogue.product_row(session, product.id)
+    return ProductSaved(message=message, **catalogue.show(row, settings().currency))
 
 
 @public.before_request
@@ -110,8 +80,8 @@ def list_products(query: CatalogueQuery) -> Any:
     """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
     the list price. Disabled and deleted products are never listed."""
     with transaction() as session:
-        views, total = catalogue.list_products(session, query)
-        return views_page(views, query, total)
+        items, total = catalogue.list_products(session, query, settings().currency)
+    return page_of(items, query, total)
 
 
 @public.get("/categories")
@@ -131,8 +101,8 @@ def my_products(query: PageQuery) -> Any:
     """The caller's products, disabled ones included, newest first."""
     with transaction() as session:
         seller = user_uuid(current_identity())
-        views, total = catalogue.seller_products(session, seller, query)
-        return views_page(views, query, total)
+        items, total = catalogue.seller_products(session, seller, query, settings().currency)
+    return page_of(items, query, total)
 
 
 @public.get("/<product_id>")
@@ -141,7 +111,7 @@ def my_products(query: PageQuery) -> Any:
 def get_product(product_id: str) -> Any:
     """A product; a disabled one only for its seller and admins."""
     with transaction() as session:
-        return product_out(catalogue.show_product(session, product_id, maybe_identity()))
+        return catalogue.show_product(session, product_id, maybe_identity(), settings().currency)
 
 
 @public.post("")
@@ -151,8 +121,8 @@ def create_product(body: ProductCreate) -> Any:
     """Add a product of the caller's; `stock` becomes its opening stock in inventory."""
     with transaction() as session:
         product = products.create_product(session, current_identity(), body, settings())
-        view = catalogue.new_product_view(product)
-        return ProductSaved(message="Product added", **product_out(view).model_dump()), 201
+        shown = catalogue.show_new(product, settings().currency)
+        return ProductSaved(message="Product added", **shown), 201
 
 
 @public.put("/<product_id>")
@@ -208,11 +178,10 @@ def create_offer(product_id: str, body: OfferCreate) -> Any:
     the list price). The best active offer sets `effective_price`, which checkout charges."""
     with transaction() as session:
         offer = offers.create_offer(session, current_identity(), product_id, body)
-        view = catalogue.get_product_view(session, offer.product_id)
         return OfferSaved(
             message="Offer created",
             product_id=offer.product_id,
-            effective_price=view.effective_price,
+            effective_price=catalogue.effective_price(session, offer.product_id),
             **offer_out(offer).model_dump(),
         ), 201
 
@@ -278,23 +247,7 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         """Products by id for cart and checkout: prices after offers, and whether each may still
         be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
         with transaction() as session:
-            views = catalogue.products_by_ids(session, query.ids)
-        currency = settings().currency
-        return {
-            "items": [
-                {
-                    "id": str(v.product.id),
-                    "name": v.product.name,
-                    "seller_id": str(v.product.seller_id),
-                    "price": v.product.price,
-                    "effective_price": v.effective_price,
-                    "currency": currency,
-                    "active": v.active,
-                    "weight_kg": v.product.weight_kg,
-                }
-                for v in views
-            ]
-        }
+            return {"items": catalogue.products_by_ids(session, query.ids, settings().currency)}
 
     @internal.post("/stock-levels")
     def stock_levels() -> Any:

@@ -1,6 +1,9 @@
-"""Reading the catalogue: one query per page (images and the best active offer joined in), one
-count, no per-row queries. Prices shown are computed in SQL the same way everywhere, so the
-detail, the list and checkout's batch lookup always agree."""
+"""Reading the catalogue: one statement per request (a page and its total together), no per-row
+queries. Prices shown are computed in SQL the same way everywhere, so the detail, the list and
+checkout's batch lookup always agree.
+
+The statements are built once per shape (which filters, which sort) and compiled once; a
+request only binds its values. Rows are read as plain tuples and shown as plain dicts."""
 
 import functools
 import re
@@ -14,10 +17,13 @@ from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.pagination import PageQuery
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
-    Select,
-    Subquery,
+    Integer,
+    Uuid,
     and_,
+    any_,
+    bindparam,
     func,
     literal_column,
     not_,
@@ -25,131 +31,281 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from services.products.models import Offer, Product, ProductImage
 from services.products.schemas import CatalogueQuery, CategoryQuery
 from services.products.service.common import parse_id
+from services.products.service.images import MEDIA_URL
+from services.products.service.statements import ReadStatement
 
 ENGLISH = literal_column("'english'::regconfig")
 SIMPLE = literal_column("'simple'::regconfig")
+ZERO = literal_column("0")
+HUNDRED = literal_column("100")
 MAX_BATCH_IDS = 500
 _WORD = re.compile(r"[^\W_]+")
 _WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-|\bor\b', re.IGNORECASE)
 
+products = Product.__table__
+offers = Offer.__table__
+images = ProductImage.__table__
+# The product a row shows; `products` itself picks the ids of a page.
+shown = products.alias("p")
 
 # Each ends with the id so pages never overlap; each has a partial index (see models).
 SORTS: dict[str, list[Any]] = {
-    "newest": [Product.created_at.desc(), Product.id.desc()],
-    "price": [Product.price, Product.id],
-    "-price": [Product.price.desc(), Product.id.desc()],
-    "rating": [Product.rating.desc(), Product.review_count.desc(), Product.id.desc()],
-    "popular": [Product.sold_count.desc(), Product.id.desc()],
+    "newest": [products.c.created_at.desc(), products.c.id.desc()],
+    "price": [products.c.price, products.c.id],
+    "-price": [products.c.price.desc(), products.c.id.desc()],
+    "rating": [products.c.rating.desc(), products.c.review_count.desc(), products.c.id.desc()],
+    "popular": [products.c.sold_count.desc(), products.c.id.desc()],
 }
-
-
-@dataclass(frozen=True)
-class ProductView:
-    """A product as shown: its image files, its best active offer and the price after it."""
-
-    product: Product
-    image_files: list[str]
-    offer: Offer | None
-    effective_price: Decimal
-
-    @property
-    def active(self) -> bool:
-        return not self.product.disabled and self.product.deleted_at is None
 
 
 def listed() -> ColumnElement[bool]:
     """Shown in the catalogue; written exactly like the partial indexes' predicate."""
-    return and_(not_(Product.disabled), Product.deleted_at.is_(None))
-
-
-def _offer_price(offer: Any) -> ColumnElement[Decimal]:
-    return func.coalesce(
-        offer.price, func.round(Product.price * (100 - offer.percent_off) / 100, 2)
-    )
+    return and_(not_(products.c.disabled), products.c.deleted_at.is_(None))
 
 
 def _best_offer() -> Any:
-    best = (
-        select(Offer)
-        .where(
-            Offer.product_id == Product.id,
-            Offer.starts_at <= func.statement_timestamp(),
-            or_(Offer.ends_at.is_(None), Offer.ends_at > func.statement_timestamp()),
+    """The shown product's best active offer (lowest price after it), and that price."""
+    offer_price = func.coalesce(
+        offers.c.price,
+        func.round(shown.c.price * (HUNDRED - offers.c.percent_off) / HUNDRED, literal_column("2")),
+    ).label("best_price")
+    now = func.statement_timestamp()
+    return (
+        select(
+            offers.c.id,
+            offers.c.percent_off,
+            offers.c.price,
+            offers.c.starts_at,
+            offers.c.ends_at,
+            offer_price,
         )
-        .order_by(_offer_price(Offer), Offer.starts_at.desc(), Offer.id)
-        .limit(1)
+        .where(
+            offers.c.product_id == shown.c.id,
+            offers.c.starts_at <= now,
+            or_(offers.c.ends_at.is_(None), offers.c.ends_at > now),
+        )
+        .order_by(offer_price, offers.c.starts_at.desc(), offers.c.id)
+        .limit(literal_column("1"))
         .lateral("best_offer")
     )
-    return best
+
+
+BEST_OFFER = _best_offer()
+IMAGE_FILES = (
+    select(func.array_agg(images.c.file_name).aggregate_order_by(images.c.created_at, images.c.id))
+    .where(images.c.product_id == shown.c.id)
+    .correlate(shown)
+    .scalar_subquery()
+)
+EFFECTIVE_PRICE = func.least(shown.c.price, BEST_OFFER.c.best_price)
+
+# The columns of a shown product, in the order `ShownRow` unpacks them.
+SHOWN_COLUMNS = (
+    shown.c.id,
+    shown.c.name,
+    shown.c.description,
+    shown.c.price,
+    EFFECTIVE_PRICE,
+    shown.c.stock,
+    shown.c.category,
+    shown.c.seller_id,
+    shown.c.sku,
+    IMAGE_FILES,
+    shown.c.rating,
+    shown.c.review_count,
+    BEST_OFFER.c.id,
+    BEST_OFFER.c.percent_off,
+    BEST_OFFER.c.price,
+    BEST_OFFER.c.starts_at,
+    BEST_OFFER.c.ends_at,
+    shown.c.weight_kg,
+    shown.c.disabled,
+    shown.c.deleted_at,
+    shown.c.created_at,
+    shown.c.updated_at,
+)
+_SELLER_ID, _DISABLED, _DELETED_AT = 7, 18, 19
+
+
+def show(row: Sequence[Any], currency: str) -> dict[str, Any]:
+    """A product row as the API shows it (the fields of `ProductOut`, in its order)."""
+    (
+        product_id,
+        name,
+        description,
+        price,
+        effective_price,
+        stock,
+        category,
+        seller_id,
+        sku,
+        image_files,
+        rating,
+        review_count,
+        offer_id,
+        percent_off,
+        offer_price,
+        starts_at,
+        ends_at,
+        weight_kg,
+        disabled,
+        deleted_at,
+        created_at,
+        updated_at,
+    ) = row
+    return {
+        "id": product_id,
+        "name": name,
+        "description": description,
+        "price": price,
+        "effective_price": effective_price,
+        "currency": currency,
+        "stock": stock,
+        "in_stock": stock > 0,
+        "category": category,
+        "seller_id": seller_id,
+        "sku": sku,
+        "images": [MEDIA_URL + file for file in image_files] if image_files else [],
+        "rating": float(rating) if review_count else None,
+        "review_count": review_count,
+        "offer": None
+        if offer_id is None
+        else {
+            "id": offer_id,
+            "percent_off": percent_off,
+            "price": offer_price,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        },
+        "weight_kg": weight_kg,
+        "active": not disabled and deleted_at is None,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+
+
+def show_new(product: Product, currency: str) -> dict[str, Any]:
+    """A product just created: no images or offers yet, so no query is needed to show it."""
+    return show(
+        (
+            product.id,
+            product.name,
+            product.description,
+            product.price,
+            product.price,
+            product.stock,
+            product.category,
+            product.seller_id,
+            product.sku,
+            [],
+            product.rating,
+            product.review_count,
+            None,
+            None,
+            None,
+            None,
+            None,
+            product.weight_kg,
+            product.disabled,
+            product.deleted_at,
+            product.created_at,
+            product.updated_at,
+        ),
+        currency,
+    )
+
+
+DETAIL = ReadStatement(
+    select(*SHOWN_COLUMNS)
+    .select_from(shown)
+    .outerjoin(BEST_OFFER, true())
+    .where(shown.c.id == bindparam("id", type_=Uuid))
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a page statement depends on: which filters are given and the order."""
+
+    seller_scope: bool = False  # a seller's own products (disabled ones too), not the catalogue
+    category: bool = False
+    seller_id: bool = False
+    min_price: bool = False
+    max_price: bool = False
+    in_stock: bool | None = None
+    search: bool = False
+    prefix: bool = False  # the search also matches the name's words by prefix
+    sort: str | None = None
+
+
+def _text_query() -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(ENGLISH, bindparam("q"))
 
 
 @functools.cache
-def _decorations() -> tuple[Any, Any, tuple[Any, ...]]:
-    """The lateral best offer, and the columns every product row carries (built once)."""
-    best = _best_offer()
-    best_offer = aliased(Offer, best)
-    images = (
-        select(
-            func.array_agg(ProductImage.file_name).aggregate_order_by(
-                ProductImage.created_at, ProductImage.id
-            )
-        )
-        .where(ProductImage.product_id == Product.id)
-        .correlate(Product)
-        .scalar_subquery()
+def page_statement(shape: Shape) -> ReadStatement:
+    """The page and the number of matching products in one statement: the count, and the page's
+    ids picked from a partial index (`NOT disabled AND deleted_at IS NULL`, one per sort, per
+    category, and for `in_stock=true`), only then decorated with images and the best offer.
+    Always at least one row: past the last page the product columns are null."""
+    if shape.seller_scope:
+        conditions = [
+            products.c.seller_id == bindparam("seller_id", type_=Uuid),
+            products.c.deleted_at.is_(None),
+        ]
+    else:
+        conditions = [listed()]
+        if shape.seller_id:
+            conditions.append(products.c.seller_id == bindparam("seller_id", type_=Uuid))
+    if shape.category:
+        conditions.append(products.c.category == bindparam("category"))
+    if shape.min_price:
+        conditions.append(products.c.price >= bindparam("min_price"))
+    if shape.max_price:
+        conditions.append(products.c.price <= bindparam("max_price"))
+    if shape.in_stock is not None:
+        conditions.append(products.c.stock > ZERO if shape.in_stock else products.c.stock == ZERO)
+    order = SORTS[shape.sort or "newest"]
+    if shape.search:
+        text_query = _text_query()
+        if shape.prefix:
+            text_query = text_query.op("||")(func.to_tsquery(SIMPLE, bindparam("prefix")))
+        conditions.append(products.c.search.op("@@")(text_query))
+        if shape.sort is None:
+            order = [func.ts_rank(products.c.search, text_query).desc(), *SORTS["newest"]]
+    counted = (
+        select(func.count().label("total")).select_from(products).where(*conditions)
+    ).subquery("counted")
+    page = (
+        select(products.c.id, func.row_number().over(order_by=order).label("position"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
     )
-    effective = func.least(Product.price, _offer_price(best_offer))
-    return best, best_offer, (images.label("image_files"), effective.label("effective"))
-
-
-def product_rows(page: Subquery | None = None) -> Select[Any]:
-    """Products with their image files, best active offer and effective price (filter it).
-
-    With `page` (a subquery of ordered `id`s and their `position`), only those products are
-    decorated, in that order: the offer and image lookups then run for one page, not for every
-    row the sort had to look at."""
-    best, best_offer, columns = _decorations()
-    rows = select(Product, best_offer, *columns)
-    if page is None:
-        return rows.select_from(Product).outerjoin(best, true())
-    return (
-        rows.select_from(page)
-        .join(Product, Product.id == page.c.id)
-        .outerjoin(best, true())
+    return ReadStatement(
+        select(counted.c.total, *SHOWN_COLUMNS)
+        .select_from(counted)
+        .outerjoin(page, true())
+        .outerjoin(shown, shown.c.id == page.c.id)
+        .outerjoin(BEST_OFFER, true())
         .order_by(page.c.position)
     )
 
 
-def new_product_view(product: Product) -> ProductView:
-    """A product just created: no images or offers yet, so no query is needed to show it."""
-    return ProductView(product, [], None, product.price)
-
-
 def _page_of(
-    session: Session, conditions: list[ColumnElement[bool]], order: list[Any], query: PageQuery
-) -> tuple[list[ProductView], int]:
-    """One count and one query for the page (its ids picked first, then decorated)."""
-    total = session.scalar(select(func.count()).select_from(Product).where(*conditions)) or 0
-    if total <= query.offset:
-        return [], total
-    page = (
-        select(Product.id, func.row_number().over(order_by=order).label("position"))
-        .where(*conditions)
-        .order_by(*order)
-        .limit(query.per_page)
-        .offset(query.offset)
-        .subquery("page")
-    )
-    return _views(session.execute(product_rows(page)).all()), total
-
-
-def _views(rows: Sequence[Any]) -> list[ProductView]:
-    return [ProductView(row[0], list(row.image_files or []), row[1], row.effective) for row in rows]
+    session: Session, shape: Shape, params: dict[str, Any], query: PageQuery, currency: str
+) -> tuple[list[dict[str, Any]], int]:
+    params["limit"], params["offset"] = query.per_page, query.offset
+    rows = page_statement(shape).rows(session, params)
+    total = rows[0][0] if rows else 0
+    return [show(row[1:], currency) for row in rows if row[1] is not None], total
 
 
 def _prefix_query(q: str) -> str | None:
@@ -160,59 +316,90 @@ def _prefix_query(q: str) -> str | None:
     return " & ".join(f"{word.lower()}:*" for word in words) or None
 
 
-def _text_query(q: str) -> ColumnElement[Any]:
-    query: ColumnElement[Any] = func.websearch_to_tsquery(ENGLISH, q)
-    prefix = _prefix_query(q)
-    if prefix is not None:
-        query = query.op("||")(func.to_tsquery(SIMPLE, prefix))
-    return query
-
-
-def list_products(session: Session, query: CatalogueQuery) -> tuple[list[ProductView], int]:
-    """One page of the public catalogue and the number of matching products."""
-    conditions: list[ColumnElement[bool]] = [listed()]
+def list_products(
+    session: Session, query: CatalogueQuery, currency: str
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the public catalogue (shown) and the number of matching products."""
+    params: dict[str, Any] = {}
     if query.category is not None:
-        conditions.append(Product.category == query.category)
+        params["category"] = query.category
     if query.seller_id is not None:
-        conditions.append(Product.seller_id == query.seller_id)
+        params["seller_id"] = query.seller_id
     if query.min_price is not None:
-        conditions.append(Product.price >= query.min_price)
+        params["min_price"] = query.min_price
     if query.max_price is not None:
-        conditions.append(Product.price <= query.max_price)
-    if query.in_stock is not None:
-        conditions.append(Product.stock > 0 if query.in_stock else Product.stock == 0)
-    order = SORTS[query.sort or "newest"]
+        params["max_price"] = query.max_price
+    prefix = None
     if query.q:
-        text_query = _text_query(query.q)
-        conditions.append(Product.search.op("@@")(text_query))
-        if query.sort is None:
-            relevance = func.ts_rank(Product.search, text_query)
-            order = [relevance.desc(), *SORTS["newest"]]
-    return _page_of(session, conditions, order, query)
+        params["q"] = query.q
+        prefix = _prefix_query(query.q)
+        if prefix is not None:
+            params["prefix"] = prefix
+    shape = Shape(
+        category=query.category is not None,
+        seller_id=query.seller_id is not None,
+        min_price=query.min_price is not None,
+        max_price=query.max_price is not None,
+        in_stock=query.in_stock,
+        search=bool(query.q),
+        prefix=prefix is not None,
+        sort=query.sort,
+    )
+    return _page_of(session, shape, params, query, currency)
 
 
-def get_product_view(session: Session, product_id: uuid.UUID) -> ProductView:
-    row = session.execute(product_rows().where(Product.id == product_id)).one_or_none()
-    if row is None:
+def seller_products(
+    session: Session, seller_id: uuid.UUID, query: PageQuery, currency: str
+) -> tuple[list[dict[str, Any]], int]:
+    """A seller's own products, disabled ones included, newest first."""
+    params: dict[str, Any] = {"seller_id": seller_id}
+    return _page_of(session, Shape(seller_scope=True), params, query, currency)
+
+
+def product_row(session: Session, product_id: uuid.UUID) -> Sequence[Any]:
+    """A product's shown row, deleted and disabled ones too (pending changes flushed first)."""
+    session.flush()
+    rows = DETAIL.rows(session, {"id": product_id})
+    if not rows:
         raise NotFoundError("No such product")
-    return _views([row])[0]
+    return rows[0]
 
 
-def show_product(session: Session, product_id: str, viewer: Identity | None) -> ProductView:
+def show_product(
+    session: Session, product_id: str, viewer: Identity | None, currency: str
+) -> dict[str, Any]:
     """A deleted product is gone; a disabled one is seen only by its seller and admins."""
-    view = get_product_view(session, parse_id(product_id))
-    product = view.product
-    if product.deleted_at is not None:
+    rows = DETAIL.rows(session, {"id": parse_id(product_id)})
+    if not rows or rows[0][_DELETED_AT] is not None:
         raise NotFoundError("No such product")
-    if product.disabled and not (
-        viewer and (viewer.role == "admin" or viewer.user_id == str(product.seller_id))
+    row = rows[0]
+    if row[_DISABLED] and not (
+        viewer and (viewer.role == "admin" or viewer.user_id == str(row[_SELLER_ID]))
     ):
         raise NotFoundError("No such product")
-    return view
+    return show(row, currency)
 
 
-def products_by_ids(session: Session, raw_ids: str) -> list[ProductView]:
-    """Every product named (deleted and disabled ones too); unknown or malformed ids are left out."""
+BATCH = ReadStatement(
+    select(
+        shown.c.id,
+        shown.c.name,
+        shown.c.seller_id,
+        shown.c.price,
+        EFFECTIVE_PRICE,
+        shown.c.disabled,
+        shown.c.deleted_at,
+        shown.c.weight_kg,
+    )
+    .select_from(shown)
+    .outerjoin(BEST_OFFER, true())
+    .where(shown.c.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+)
+
+
+def products_by_ids(session: Session, raw_ids: str, currency: str) -> list[dict[str, Any]]:
+    """Every product named (deleted and disabled ones too) with its prices and whether it may be
+    sold (`active`); unknown or malformed ids are left out."""
     ids: set[uuid.UUID] = set()
     for raw in raw_ids.split(","):
         try:
@@ -226,16 +413,26 @@ def products_by_ids(session: Session, raw_ids: str) -> list[ProductView]:
         )
     if not ids:
         return []
-    rows = session.execute(product_rows().where(Product.id.in_(ids))).all()
-    return _views(rows)
+    rows = BATCH.rows(session, {"ids": list(ids)})
+    return [
+        {
+            "id": product_id,
+            "name": name,
+            "seller_id": seller_id,
+            "price": price,
+            "effective_price": effective_price,
+            "currency": currency,
+            "active": not disabled and deleted_at is None,
+            "weight_kg": weight_kg,
+        }
+        for product_id, name, seller_id, price, effective_price, disabled, deleted_at, weight_kg in rows
+    ]
 
 
-def seller_products(
-    session: Session, seller_id: uuid.UUID, query: PageQuery
-) -> tuple[list[ProductView], int]:
-    """A seller's own products, disabled ones included, newest first."""
-    conditions = [Product.seller_id == seller_id, Product.deleted_at.is_(None)]
-    return _page_of(session, conditions, SORTS["newest"], query)
+def effective_price(session: Session, product_id: uuid.UUID) -> Decimal:
+    """The product's price after its best active offer."""
+    price: Decimal = product_row(session, product_id)[4]
+    return price
 
 
 def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, int]], int]:
