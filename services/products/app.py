@@ -5,6 +5,7 @@ from souk_kit.outbox import init_outbox
 
 from services.products.models import OutboxMessage
 from services.products.routes import internal_routes, public
+from services.products.service.statements import use_generic_plans
 from services.products.settings import ProductsSettings
 
 
@@ -14,5 +15,7 @@ def create_app(settings: ProductsSettings | None = None) -> Flask:
     app = create_service_app(
         "products", settings, [public, internal], max_body_bytes=settings.max_body_bytes
     )
-    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings)
+    database = app.extensions["souk_db"]
+    use_generic_plans(database.engine)
+    init_outbox(app, database, OutboxMessage, settings)
     return app

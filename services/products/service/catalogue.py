@@ -20,6 +20,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Integer,
+    Select,
     Uuid,
     and_,
     any_,
@@ -110,19 +111,19 @@ SHOWN_COLUMNS = (
     shown.c.name,
     shown.c.description,
     shown.c.price,
-    EFFECTIVE_PRICE,
+    EFFECTIVE_PRICE.label("effective_price"),
     shown.c.stock,
     shown.c.category,
     shown.c.seller_id,
     shown.c.sku,
-    IMAGE_FILES,
+    IMAGE_FILES.label("image_files"),
     shown.c.rating,
     shown.c.review_count,
-    BEST_OFFER.c.id,
-    BEST_OFFER.c.percent_off,
-    BEST_OFFER.c.price,
-    BEST_OFFER.c.starts_at,
-    BEST_OFFER.c.ends_at,
+    BEST_OFFER.c.id.label("offer_id"),
+    BEST_OFFER.c.percent_off.label("offer_percent_off"),
+    BEST_OFFER.c.price.label("offer_price"),
+    BEST_OFFER.c.starts_at.label("offer_starts_at"),
+    BEST_OFFER.c.ends_at.label("offer_ends_at"),
     shown.c.weight_kg,
     shown.c.disabled,
     shown.c.deleted_at,
@@ -220,12 +221,12 @@ def show_new(product: Product, currency: str) -> dict[str, Any]:
     )
 
 
-DETAIL = ReadStatement(
-    select(*SHOWN_COLUMNS)
-    .select_from(shown)
-    .outerjoin(BEST_OFFER, true())
-    .where(shown.c.id == bindparam("id", type_=Uuid))
-)
+def _shown_rows(which: ColumnElement[bool]) -> Select[Any]:
+    """The shown columns of the products `which` picks (a condition on `shown`)."""
+    return select(*SHOWN_COLUMNS).select_from(shown).outerjoin(BEST_OFFER, true()).where(which)
+
+
+DETAIL = ReadStatement(_shown_rows(shown.c.id == bindparam("id", type_=Uuid)))
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,13 @@ class Shape:
     sort: str | None = None
 
 
-def _text_query() -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(ENGLISH, bindparam("q"))
+def _text_query(prefix: bool) -> ColumnElement[Any]:
+    """`q` as a tsquery, worked out once per statement (a prepared statement's generic plan
+    would otherwise parse `q` again for every row it ranks or rechecks)."""
+    query: ColumnElement[Any] = func.websearch_to_tsquery(ENGLISH, bindparam("q"))
+    if prefix:
+        query = query.op("||")(func.to_tsquery(SIMPLE, bindparam("prefix")))
+    return select(query).scalar_subquery()
 
 
 @functools.cache
@@ -272,9 +278,7 @@ def page_statement(shape: Shape) -> ReadStatement:
         conditions.append(products.c.stock > ZERO if shape.in_stock else products.c.stock == ZERO)
     order = SORTS[shape.sort or "newest"]
     if shape.search:
-        text_query = _text_query()
-        if shape.prefix:
-            text_query = text_query.op("||")(func.to_tsquery(SIMPLE, bindparam("prefix")))
+        text_query = _text_query(shape.prefix)
         conditions.append(products.c.search.op("@@")(text_query))
         if shape.sort is None:
             order = [func.ts_rank(products.c.search, text_query).desc(), *SORTS["newest"]]
@@ -289,13 +293,18 @@ def page_statement(shape: Shape) -> ReadStatement:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
+    # LIMIT 1 keeps the decoration a lateral lookup per page row (by primary key), whatever
+    # number of rows a generic plan guesses the page to hold.
+    decorated = _shown_rows(shown.c.id == page.c.id).limit(literal_column("1")).lateral("shown")
+    # A price range's best plan depends on how much of the catalogue it spans, so those
+    # shapes are planned for their values on every run rather than prepared.
     return ReadStatement(
-        select(counted.c.total, *SHOWN_COLUMNS)
+        select(counted.c.total, *decorated.c)
         .select_from(counted)
         .outerjoin(page, true())
-        .outerjoin(shown, shown.c.id == page.c.id)
-        .outerjoin(BEST_OFFER, true())
-        .order_by(page.c.position)
+        .outerjoin(decorated, true())
+        .order_by(page.c.position),
+        prepare=not (shape.min_price or shape.max_price),
     )
 
 

@@ -1,29 +1,76 @@
 """Read statements built with SQLAlchemy once and compiled once, then run straight through the
-driver: a catalogue read costs no expression building, cache-key computation or ORM loading."""
+driver, most of them as server-side prepared statements: a catalogue read costs no expression
+building, cache-key computation or ORM loading here, and no parsing or planning in PostgreSQL."""
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import Connection, Engine, Executable, event
 from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.orm import Session
 
-_DIALECT = psycopg2.dialect()
+_DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # `$1, $2, …` as PREPARE takes them
+_PYFORMAT = psycopg2.dialect()  # `%(name)s` as psycopg2 takes them
+_NUMBERS = itertools.count(1)
+_PREPARED = "souk_products_prepared"  # key in a connection's `info`: names prepared on it
 
 
 class ReadStatement:
     """A SELECT whose parameters are all named `bindparam`s (constants are written as literal
     SQL, so the partial indexes' predicates still match). Rows come back as plain tuples of
-    driver values: `uuid.UUID`s, numerics as `Decimal`, times as aware datetimes."""
+    driver values: `uuid.UUID`s, numerics as `Decimal`, times as aware datetimes.
 
-    def __init__(self, statement: Executable) -> None:
-        compiled = statement.compile(dialect=_DIALECT)
-        self.sql = str(compiled)
-        self.names = frozenset(compiled.params)
+    Prepared (the default), it is PREPAREd on each database connection the first time it runs
+    there and EXECUTEd by name after that. A prepared statement outlives transactions (PREPARE
+    is not rolled back) and lives as long as its connection, as does the connection's `info`
+    that records it. Its plan is the generic one (see `use_generic_plans`), so prepare only
+    statements whose best plan does not depend on their values; the others are planned anew
+    for their values on every run."""
+
+    def __init__(self, statement: Executable, *, prepare: bool = True) -> None:
+        compiled = statement.compile(dialect=_DOLLAR)
         unnamed = sorted(name for name, value in compiled.params.items() if value is not None)
         if unnamed:
             raise ValueError(f"write constants as literal SQL, not parameters: {unnamed}")
+        self.prepare = prepare
+        self.sql = str(compiled)
+        self.name = f"souk_products_{next(_NUMBERS)}"
+        self.order: tuple[str, ...] = tuple(compiled.positiontup or ())
+        if prepare:
+            if "%" in self.sql:  # PREPARE is sent without parameters: nothing would unescape it
+                raise ValueError("a prepared statement may not contain %")
+            placeholders = ", ".join(f"%({name})s" for name in self.order)
+            self._run = (
+                f"EXECUTE {self.name}({placeholders})" if self.order else f"EXECUTE {self.name}"
+            )
+        else:
+            self._run = str(statement.compile(dialect=_PYFORMAT))
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> Sequence[Any]:
         """Run in the session's transaction (the caller flushes pending ORM changes first)."""
-        return session.connection().exec_driver_sql(self.sql, dict(params)).all()
+        connection = session.connection()
+        if self.prepare:
+            self._prepare_on(connection)
+        return connection.exec_driver_sql(self._run, {n: params[n] for n in self.order}).all()
+
+    def _prepare_on(self, connection: Connection) -> None:
+        prepared: set[str] = connection.info.setdefault(_PREPARED, set())
+        if self.name not in prepared:
+            connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
+            prepared.add(self.name)
+
+
+def use_generic_plans(engine: Engine) -> None:
+    """Every new connection plans prepared statements once, generically, instead of again for
+    each run's values. Only `ReadStatement`s are prepared on these connections (psycopg2 sends
+    everything else as plain text), and only those whose plan fits every value."""
+
+    @event.listens_for(engine, "connect")
+    def plan_generically(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
