@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +20,15 @@ from souk_kit.pagination import PageQuery
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Float,
     Integer,
     Select,
+    Text,
     Uuid,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     literal_column,
     not_,
@@ -105,26 +109,33 @@ IMAGE_FILES = (
 )
 EFFECTIVE_PRICE = func.least(shown.c.price, BEST_OFFER.c.best_price)
 
-# The columns of a shown product, in the order `ShownRow` unpacks them.
+
+def _text(column: ColumnElement[Any], name: str) -> ColumnElement[str]:
+    """A UUID or numeric as PostgreSQL writes it, which is what the API shows (`str` of the
+    `Decimal` or `UUID` the driver would otherwise build, for JSON to turn back into text)."""
+    return cast(column, Text).label(name)
+
+
+# The columns of a shown product, in the order `show` unpacks them.
 SHOWN_COLUMNS = (
-    shown.c.id,
+    _text(shown.c.id, "id"),
     shown.c.name,
     shown.c.description,
-    shown.c.price,
-    EFFECTIVE_PRICE.label("effective_price"),
+    _text(shown.c.price, "price"),
+    _text(EFFECTIVE_PRICE, "effective_price"),
     shown.c.stock,
     shown.c.category,
-    shown.c.seller_id,
+    _text(shown.c.seller_id, "seller_id"),
     shown.c.sku,
     IMAGE_FILES.label("image_files"),
-    shown.c.rating,
+    cast(shown.c.rating, Float).label("rating"),
     shown.c.review_count,
-    BEST_OFFER.c.id.label("offer_id"),
-    BEST_OFFER.c.percent_off.label("offer_percent_off"),
-    BEST_OFFER.c.price.label("offer_price"),
+    _text(BEST_OFFER.c.id, "offer_id"),
+    _text(BEST_OFFER.c.percent_off, "offer_percent_off"),
+    _text(BEST_OFFER.c.price, "offer_price"),
     BEST_OFFER.c.starts_at.label("offer_starts_at"),
     BEST_OFFER.c.ends_at.label("offer_ends_at"),
-    shown.c.weight_kg,
+    _text(shown.c.weight_kg, "weight_kg"),
     shown.c.disabled,
     shown.c.deleted_at,
     shown.c.created_at,
@@ -133,8 +144,14 @@ SHOWN_COLUMNS = (
 _SELLER_ID, _DISABLED, _DELETED_AT = 7, 18, 19
 
 
+def _iso(moment: datetime) -> str:
+    """As the JSON provider writes a time: ISO 8601 in UTC with a Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def show(row: Sequence[Any], currency: str) -> dict[str, Any]:
-    """A product row as the API shows it (the fields of `ProductOut`, in its order)."""
+    """A product row as the API shows it (the fields of `ProductOut`, in its order), ready for
+    JSON: ids and amounts already text."""
     (
         product_id,
         name,
@@ -172,7 +189,7 @@ def show(row: Sequence[Any], currency: str) -> dict[str, Any]:
         "seller_id": seller_id,
         "sku": sku,
         "images": [MEDIA_URL + file for file in image_files] if image_files else [],
-        "rating": float(rating) if review_count else None,
+        "rating": rating if review_count else None,
         "review_count": review_count,
         "offer": None
         if offer_id is None
@@ -180,13 +197,13 @@ def show(row: Sequence[Any], currency: str) -> dict[str, Any]:
             "id": offer_id,
             "percent_off": percent_off,
             "price": offer_price,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
+            "starts_at": _iso(starts_at),
+            "ends_at": None if ends_at is None else _iso(ends_at),
         },
         "weight_kg": weight_kg,
         "active": not disabled and deleted_at is None,
-        "created_at": created_at,
-        "updated_at": updated_at,
+        "created_at": _iso(created_at),
+        "updated_at": _iso(updated_at),
     }
 
 
@@ -194,24 +211,24 @@ def show_new(product: Product, currency: str) -> dict[str, Any]:
     """A product just created: no images or offers yet, so no query is needed to show it."""
     return show(
         (
-            product.id,
+            str(product.id),
             product.name,
             product.description,
-            product.price,
-            product.price,
+            str(product.price),
+            str(product.price),
             product.stock,
             product.category,
-            product.seller_id,
+            str(product.seller_id),
             product.sku,
             [],
-            product.rating,
+            float(product.rating),
             product.review_count,
             None,
             None,
             None,
             None,
             None,
-            product.weight_kg,
+            str(product.weight_kg),
             product.disabled,
             product.deleted_at,
             product.created_at,
@@ -383,7 +400,7 @@ def show_product(
         raise NotFoundError("No such product")
     row = rows[0]
     if row[_DISABLED] and not (
-        viewer and (viewer.role == "admin" or viewer.user_id == str(row[_SELLER_ID]))
+        viewer and (viewer.role == "admin" or viewer.user_id == row[_SELLER_ID])
     ):
         raise NotFoundError("No such product")
     return show(row, currency)
@@ -391,14 +408,14 @@ def show_product(
 
 BATCH = ReadStatement(
     select(
-        shown.c.id,
+        _text(shown.c.id, "id"),
         shown.c.name,
-        shown.c.seller_id,
-        shown.c.price,
-        EFFECTIVE_PRICE,
+        _text(shown.c.seller_id, "seller_id"),
+        _text(shown.c.price, "price"),
+        _text(EFFECTIVE_PRICE, "effective_price"),
         shown.c.disabled,
         shown.c.deleted_at,
-        shown.c.weight_kg,
+        _text(shown.c.weight_kg, "weight_kg"),
     )
     .select_from(shown)
     .outerjoin(BEST_OFFER, true())
@@ -440,8 +457,7 @@ def products_by_ids(session: Session, raw_ids: str, currency: str) -> list[dict[
 
 def effective_price(session: Session, product_id: uuid.UUID) -> Decimal:
     """The product's price after its best active offer."""
-    price: Decimal = product_row(session, product_id)[4]
-    return price
+    return Decimal(product_row(session, product_id)[4])
 
 
 def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, int]], int]:
