@@ -49,7 +49,10 @@ def main() -> None:
         admin_token = sign_in(
             requests.Session(), stack.url, stack.admin_email, stack.admin_password
         )
-        wait_until_settled(stack.url, stack.settings.internal_url, admin_token, args.products)
+        token = (stack.settings.secrets_dir / "service_token").read_text().strip()
+        wait_until_settled(
+            stack.url, stack.settings.internal_url, token, admin_token, args.products
+        )
         rng = random.Random(1)
         scenarios = {
             "list": [
@@ -91,7 +94,6 @@ def main() -> None:
         checkouts = run_checkouts(stack.url, shop, buyers, args.checkout_seconds)
 
         print(f"bench: event ingestion for {args.ingest_seconds} s …", flush=True)
-        token = (stack.settings.secrets_dir / "service_token").read_text().strip()
         ingest = run_event_ingestion(stack.settings.internal_url, token, args.ingest_seconds)
         print(f"bench: seeding {args.events} events and timing the stats query …", flush=True)
         database_url = postgres.ensure_running(stack.settings.pg_data_dir, "souk")

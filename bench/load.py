@@ -97,7 +97,9 @@ def seed_shop(
     return shop
 
 
-def wait_until_settled(url: str, internal_url: str, admin_token: str, products: int) -> None:
+def wait_until_settled(
+    url: str, internal_url: str, service_token: str, admin_token: str, products: int
+) -> None:
     """Wait until every product has reached inventory and the catalogue has taken in every
     stock level: seeding queues work for the relays, which must not run during a measurement."""
     http = _session()
@@ -109,7 +111,10 @@ def wait_until_settled(url: str, internal_url: str, admin_token: str, products: 
         return int(answer.json()["total"]) if answer.status_code == 200 else -1
 
     def stock_level_batches() -> float:
-        text = http.get(f"{internal_url}/internal/products/metrics").text
+        text = http.get(
+            f"{internal_url}/internal/products/metrics",
+            headers={"X-Service-Token": service_token},
+        ).text
         return sum(
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()

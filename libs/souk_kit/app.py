@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from souk_kit.auth import RevocationSource, init_auth
 from souk_kit.db import init_db
 from souk_kit.errors import DependencyError, register_error_handlers
-from souk_kit.http import ServiceClient
+from souk_kit.http import ServiceClient, internal_blueprint
 from souk_kit.observability import configure_logging, init_observability, metrics_response
 from souk_kit.openapi import build_openapi
 from souk_kit.settings import ServiceSettings
@@ -89,9 +89,14 @@ def create_service_app(
     def openapi() -> Any:
         return build_openapi(app, name)
 
-    @app.get(f"/internal/{name}/metrics")
+    monitoring = internal_blueprint(name, settings, suffix="monitoring")
+
+    @monitoring.get("/metrics")
     def metrics() -> Response:
+        """Prometheus metrics; scrapers send the service token like any internal caller."""
         return metrics_response()
+
+    app.register_blueprint(monitoring)
 
     return app
 

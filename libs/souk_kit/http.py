@@ -119,9 +119,11 @@ class ServiceClient:
         return self.request("POST", path, json=json, idempotency_key=idempotency_key)
 
 
-def internal_blueprint(service: str, settings: ServiceSettings) -> Blueprint:
+def internal_blueprint(
+    service: str, settings: ServiceSettings, *, suffix: str = "internal"
+) -> Blueprint:
     """A blueprint under `/internal/<service>` that only other services (with the token) reach."""
-    blueprint = Blueprint(f"{service}_internal", __name__, url_prefix=f"/internal/{service}")
+    blueprint = Blueprint(f"{service}_{suffix}", __name__, url_prefix=f"/internal/{service}")
     expected = settings.service_token.encode()
 
     @blueprint.before_request

@@ -57,31 +57,48 @@ def parse_model(model: type[BaseModel], data: Any, what: str) -> Any:
         ) from None
 
 
-def _nul_path(value: Any, path: str) -> str | None:
+MAX_JSON_DEPTH = 64
+
+
+def _nul_path(data: Any) -> str | None:
     """The dotted path of the first string holding a NUL character, if any."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        found = _nul_path(key, path) or _nul_path(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
+    pending: list[tuple[Any, str]] = [(data, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    return path or "body"
+                pending.append((item, f"{path}.{key}" if path else str(key)))
+        elif isinstance(value, list):
+            pending.extend(
+                (item, f"{path}.{i}" if path else str(i)) for i, item in enumerate(value)
+            )
     return None
+
+
+def _depth(data: Any) -> int:
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                items = value.values() if isinstance(value, dict) else value
+                pending.extend((item, depth + 1) for item in items)
+    return deepest
 
 
 def _refuse_nul(data: Any) -> Any:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
-    path = _nul_path(data, "")
+    path = _nul_path(data)
     if path is not None:
         raise ValidationError(
             "Text may not contain NUL characters",
-            details={"fields": {path or "body": "may not contain NUL characters"}},
+            details={"fields": {path: "may not contain NUL characters"}},
         )
     return data
 
@@ -91,9 +108,17 @@ def json_body() -> Any:
         return {}
     if not request.is_json:
         raise UnsupportedMediaTypeError("Send the body as application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser can follow
+        data = None
     if data is None:
         raise ValidationError("The request body is not valid JSON", code="malformed_json")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ValidationError(
+            f"The request body is nested more than {MAX_JSON_DEPTH} levels deep",
+            code="malformed_json",
+        )
     return _refuse_nul(data)
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint
 from souk_kit.auth import requires
 from souk_kit.errors import ConflictError
 from souk_kit.observability import JsonFormatter
+from souk_kit.testing import SERVICE_TOKEN
 
 ACCESS_LOGGER = "souk.kit.access"
 bp = Blueprint("observability_test", __name__, url_prefix="/api/kit")
@@ -109,7 +110,8 @@ def test_failed_and_unmatched_requests_are_logged_with_their_status(client, acce
 def test_metrics_count_requests_by_route_and_status(client):
     client.get("/api/kit/items/7")
     client.post("/api/kit/clash")
-    answer = client.get("/internal/kit/metrics")
+    assert client.get("/internal/kit/metrics").status_code == 404  # the service token is needed
+    answer = client.get("/internal/kit/metrics", headers={"X-Service-Token": SERVICE_TOKEN})
     assert answer.status_code == 200
     assert answer.mimetype == "text/plain"
     body = answer.get_data(as_text=True)

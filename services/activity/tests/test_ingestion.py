@@ -189,10 +189,12 @@ def test_deeply_nested_metadata_is_refused_so_the_event_log_stays_readable(clien
     deep: object = "bottom"
     for _ in range(300):
         deep = {"d": deep}
-    for metadata in (deep, nested(8)):
-        answer = client.post("/api/activity/events", json={"type": "search", "metadata": metadata})
-        assert answer.status_code == 400
-        assert answer.json["details"]["fields"] == {"metadata": "nested too deeply"}
+    # The kit refuses any body nested past its own limit before the service looks at it.
+    answer = client.post("/api/activity/events", json={"type": "search", "metadata": deep})
+    assert answer.status_code == 400
+    answer = client.post("/api/activity/events", json={"type": "search", "metadata": nested(8)})
+    assert answer.status_code == 400
+    assert answer.json["details"]["fields"] == {"metadata": "nested too deeply"}
 
     accepted = client.post("/api/activity/events", json={"type": "search", "metadata": nested(7)})
     assert accepted.status_code == 202
