@@ -348,9 +348,7 @@ def test_the_init_script_gives_each_role_only_its_own_schema() -> None:
         if roles:
             assert len(roles) == 1 and schemas <= roles, statement
         if "GRANT" in statement:
-            assert re.fullmatch(
-                r'GRANT CONNECT ON DATABASE :"DBNAME" TO souk_\w+', statement
-            )
+            assert re.fullmatch(r'GRANT CONNECT ON DATABASE :"DBNAME" TO souk_\w+', statement)
     for service in SERVICES:
         assert f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION souk_{service}" in statements
         assert f"ALTER SCHEMA {service} OWNER TO souk_{service}" in statements
