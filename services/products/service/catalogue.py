@@ -59,13 +59,17 @@ images = ProductImage.__table__
 shown = products.alias("p")
 
 # Each ends with the id so pages never overlap; each has a partial index (see models).
-SORTS: dict[str, list[Any]] = {
-    "newest": [products.c.created_at.desc(), products.c.id.desc()],
-    "price": [products.c.price, products.c.id],
-    "-price": [products.c.price.desc(), products.c.id.desc()],
-    "rating": [products.c.rating.desc(), products.c.review_count.desc(), products.c.id.desc()],
-    "popular": [products.c.sold_count.desc(), products.c.id.desc()],
+SORTS: dict[str, tuple[tuple[str, bool], ...]] = {  # (column, descending)
+    "newest": (("created_at", True), ("id", True)),
+    "price": (("price", False), ("id", False)),
+    "-price": (("price", True), ("id", True)),
+    "rating": (("rating", True), ("review_count", True), ("id", True)),
+    "popular": (("sold_count", True), ("id", True)),
 }
+
+
+def _ordered(source: Any, keys: Sequence[tuple[str, bool]]) -> list[Any]:
+    return [source.c[name].desc() if descending else source.c[name] for name, descending in keys]
 
 
 def listed() -> ColumnElement[bool]:
@@ -274,7 +278,8 @@ def _text_query(prefix: bool) -> ColumnElement[Any]:
 def page_statement(shape: Shape) -> ReadStatement:
     """The page and the number of matching products in one statement: the count, and the page's
     ids picked from a partial index (`NOT disabled AND deleted_at IS NULL`, one per sort, per
-    category, and for `in_stock=true`), only then decorated with images and the best offer.
+    category, and for `in_stock=true`) or, for a search, from its matches, and only then
+    decorated with images and the best offer.
     Always at least one row: past the last page the product columns are null."""
     if shape.seller_scope:
         conditions = [
@@ -293,19 +298,28 @@ def page_statement(shape: Shape) -> ReadStatement:
         conditions.append(products.c.price <= bindparam("max_price"))
     if shape.in_stock is not None:
         conditions.append(products.c.stock > ZERO if shape.in_stock else products.c.stock == ZERO)
-    order = SORTS[shape.sort or "newest"]
+    keys = SORTS[shape.sort or "newest"]
+    source: Any = products
     if shape.search:
         text_query = _text_query(shape.prefix)
         conditions.append(products.c.search.op("@@")(text_query))
-        if shape.sort is None:
-            order = [func.ts_rank(products.c.search, text_query).desc(), *SORTS["newest"]]
-    counted = (
-        select(func.count().label("total")).select_from(products).where(*conditions)
-    ).subquery("counted")
+        columns = [products.c[name] for name in dict.fromkeys(name for name, _ in keys)]
+        if shape.sort is None:  # by relevance, then newest
+            columns.append(func.ts_rank(products.c.search, text_query).label("rank"))
+            keys = (("rank", True), *keys)
+        # Every match is read once (ranked when needed), then counted and sorted for the page.
+        source = select(*columns).where(*conditions).cte("matched")
+        conditions = []
+    counted = (select(func.count().label("total")).select_from(source).where(*conditions)).subquery(
+        "counted"
+    )
+    # The page carries its sort keys out so the outer query can keep its order; a window
+    # function numbering the rows instead would stop PostgreSQL from keeping only the top rows
+    # while it sorts.
     page = (
-        select(products.c.id, func.row_number().over(order_by=order).label("position"))
+        select(*(source.c[name] for name in dict.fromkeys(("id", *(n for n, _ in keys)))))
         .where(*conditions)
-        .order_by(*order)
+        .order_by(*_ordered(source, keys))
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
@@ -320,7 +334,7 @@ def page_statement(shape: Shape) -> ReadStatement:
         .select_from(counted)
         .outerjoin(page, true())
         .outerjoin(decorated, true())
-        .order_by(page.c.position),
+        .order_by(*_ordered(page, keys)),
         prepare=not (shape.min_price or shape.max_price),
     )
 
