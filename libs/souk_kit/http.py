@@ -2,8 +2,9 @@
 
 import hmac
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from flask import Blueprint, g, has_request_context, request
@@ -16,6 +17,7 @@ from souk_kit.settings import ServiceSettings
 
 log = logging.getLogger("souk.http")
 SERVICE_TOKEN_HEADER = "X-Service-Token"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,23 @@ class ServiceClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> ServiceResponse:
         return self.request("GET", path, params=params)
+
+    def get_items(
+        self, path: str, ids: Iterable[object], parse: Callable[[dict[str, Any]], T]
+    ) -> list[T]:
+        """`GET <path>?ids=a,b` → the answer's `items`, each read by `parse` (one call for many
+        ids). An answer that is not a list of items, or an item `parse` cannot read, counts as
+        the dependency failing (503)."""
+        wanted = ",".join(sorted({str(i) for i in ids}))
+        if not wanted:
+            return []
+        answer = self.get(path, params={"ids": wanted})
+        try:
+            if not answer.ok:
+                raise ValueError(answer.status)
+            return [parse(item) for item in answer.data["items"]]
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            raise DependencyError(details={"service": self.service}) from None
 
     def post(
         self, path: str, json: Any = None, *, idempotency_key: str | None = None

@@ -7,10 +7,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
-from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 
@@ -38,31 +37,19 @@ class ProductsClient:
         self._client = ServiceClient(settings, "products")
 
     def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
-        param = ",".join(sorted({str(i) for i in ids}))
-        if not param:
-            return {}
-        answer = self._client.get("/batch", params={"ids": param})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "products"})
-        try:
-            return {
-                facts.id: facts
-                for facts in (
-                    ProductFacts(
-                        id=uuid.UUID(str(item["id"])),
-                        name=str(item["name"]),
-                        price=Decimal(str(item["price"])).quantize(CENT),
-                        effective_price=Decimal(
-                            str(item.get("effective_price") or item["price"])
-                        ).quantize(CENT),
-                        currency=str(item.get("currency") or "USD"),
-                        active=bool(item.get("active", True)),
-                    )
-                    for item in answer.data["items"]
-                )
-            }
-        except (KeyError, TypeError, ValueError, ArithmeticError):
-            raise DependencyError(details={"service": "products"}) from None
+        def parse(item: dict[str, Any]) -> ProductFacts:
+            return ProductFacts(
+                id=uuid.UUID(str(item["id"])),
+                name=str(item["name"]),
+                price=Decimal(str(item["price"])).quantize(CENT),
+                effective_price=Decimal(str(item.get("effective_price") or item["price"])).quantize(
+                    CENT
+                ),
+                currency=str(item.get("currency") or "USD"),
+                active=bool(item.get("active", True)),
+            )
+
+        return {facts.id: facts for facts in self._client.get_items("/batch", ids, parse)}
 
 
 def products() -> Products:

@@ -8,10 +8,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
-from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 
@@ -41,41 +40,25 @@ class Inventory(Protocol):
         ...
 
 
-def _ids_param(ids: Iterable[uuid.UUID]) -> str:
-    return ",".join(sorted({str(i) for i in ids}))
-
-
 class ProductsClient:
     def __init__(self, settings: ServiceSettings) -> None:
         self._client = ServiceClient(settings, "products")
 
     def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
-        param = _ids_param(ids)
-        if not param:
-            return {}
-        answer = self._client.get("/batch", params={"ids": param})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "products"})
-        try:
-            return {
-                facts.id: facts
-                for facts in (
-                    ProductFacts(
-                        id=uuid.UUID(str(item["id"])),
-                        name=str(item["name"]),
-                        seller_id=uuid.UUID(str(item["seller_id"])),
-                        price=Decimal(str(item["price"])).quantize(CENT),
-                        effective_price=Decimal(
-                            str(item.get("effective_price") or item["price"])
-                        ).quantize(CENT),
-                        currency=str(item.get("currency") or "USD"),
-                        active=bool(item.get("active", True)),
-                    )
-                    for item in answer.data["items"]
-                )
-            }
-        except (KeyError, TypeError, ValueError, ArithmeticError):
-            raise DependencyError(details={"service": "products"}) from None
+        def parse(item: dict[str, Any]) -> ProductFacts:
+            return ProductFacts(
+                id=uuid.UUID(str(item["id"])),
+                name=str(item["name"]),
+                seller_id=uuid.UUID(str(item["seller_id"])),
+                price=Decimal(str(item["price"])).quantize(CENT),
+                effective_price=Decimal(str(item.get("effective_price") or item["price"])).quantize(
+                    CENT
+                ),
+                currency=str(item.get("currency") or "USD"),
+                active=bool(item.get("active", True)),
+            )
+
+        return {facts.id: facts for facts in self._client.get_items("/batch", ids, parse)}
 
 
 class InventoryClient:
@@ -83,19 +66,12 @@ class InventoryClient:
         self._client = ServiceClient(settings, "inventory")
 
     def available(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
-        param = _ids_param(ids)
-        if not param:
-            return {}
-        answer = self._client.get("/levels", params={"ids": param})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "inventory"})
-        try:
-            return {
-                uuid.UUID(str(item["product_id"])): int(item["available"])
-                for item in answer.data["items"]
-            }
-        except (KeyError, TypeError, ValueError):
-            raise DependencyError(details={"service": "inventory"}) from None
+        levels = self._client.get_items(
+            "/levels",
+            ids,
+            lambda item: (uuid.UUID(str(item["product_id"])), int(item["available"])),
+        )
+        return dict(levels)
 
 
 def products() -> Products:

@@ -53,16 +53,12 @@ class UsersClient:
         self._client = ServiceClient(settings, "auth")
 
     def names(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-        answer = self._client.get("/users", params={"ids": ",".join(map(str, user_ids))})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "auth"})
-        try:
-            return {
-                uuid.UUID(str(item["user_id"])): str(item.get("name") or "")
-                for item in answer.data["items"]
-            }
-        except (KeyError, TypeError, ValueError):
-            raise DependencyError(details={"service": "auth"}) from None
+        names = self._client.get_items(
+            "/users",
+            user_ids,
+            lambda item: (uuid.UUID(str(item["user_id"])), str(item.get("name") or "")),
+        )
+        return dict(names)
 
 
 class PurchasesClient:

@@ -10,10 +10,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
-from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 
@@ -44,10 +43,6 @@ class Users(Protocol):
         ...
 
 
-def _ids_param(ids: Iterable[uuid.UUID]) -> str:
-    return ",".join(sorted({str(i) for i in ids}))
-
-
 def _weight(raw: object) -> Decimal | None:
     if raw is None:
         return None
@@ -63,19 +58,10 @@ class ProductsClient:
         self._client = ServiceClient(settings, "products")
 
     def weights(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Decimal | None]:
-        param = _ids_param(ids)
-        if not param:
-            return {}
-        answer = self._client.get("/batch", params={"ids": param})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "products"})
-        try:
-            return {
-                uuid.UUID(str(item["id"])): _weight(item.get("weight_kg"))
-                for item in answer.data["items"]
-            }
-        except (KeyError, TypeError, ValueError):
-            raise DependencyError(details={"service": "products"}) from None
+        weights = self._client.get_items(
+            "/batch", ids, lambda item: (uuid.UUID(str(item["id"])), _weight(item.get("weight_kg")))
+        )
+        return dict(weights)
 
 
 class ZoneCache:
@@ -107,28 +93,16 @@ class AuthClient:
         self._zones = ZoneCache(zone_ttl)
 
     def users(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserFacts]:
-        param = _ids_param(ids)
-        if not param:
-            return {}
-        answer = self._client.get("/users", params={"ids": param})
-        if not answer.ok or not isinstance(answer.data, dict):
-            raise DependencyError(details={"service": "auth"})
-        try:
-            return {
-                facts.id: facts
-                for facts in (
-                    UserFacts(
-                        id=uuid.UUID(str(item["user_id"])),
-                        name=str(item.get("name") or ""),
-                        role=str(item.get("role") or ""),
-                        zone=item.get("zone") or None,
-                        active=bool(item.get("active", True)),
-                    )
-                    for item in answer.data["items"]
-                )
-            }
-        except (KeyError, TypeError, ValueError):
-            raise DependencyError(details={"service": "auth"}) from None
+        def parse(item: dict[str, Any]) -> UserFacts:
+            return UserFacts(
+                id=uuid.UUID(str(item["user_id"])),
+                name=str(item.get("name") or ""),
+                role=str(item.get("role") or ""),
+                zone=item.get("zone") or None,
+                active=bool(item.get("active", True)),
+            )
+
+        return {facts.id: facts for facts in self._client.get_items("/users", ids, parse)}
 
     def courier_zone(self, user_id: uuid.UUID) -> str | None:
         def fetch() -> str | None:
