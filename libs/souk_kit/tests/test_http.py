@@ -195,3 +195,28 @@ def test_an_internal_route_with_the_token_is_200(make_app, make_settings):
 def test_with_no_token_configured_nobody_reaches_internal_routes(make_app, make_settings):
     client = internal_app(make_app, make_settings, service_token="")
     assert client.get("/internal/kit/ping", headers={"X-Service-Token": ""}).status_code == 404
+
+
+def test_get_items_asks_once_for_many_ids_and_parses_each_item(inventory, fake_service):
+    fake_service.script(Reply(200, {"items": [{"n": "1"}, {"n": "2"}]}))
+    assert inventory.get_items("/levels", ["b", "a", "b"], lambda item: int(item["n"])) == [1, 2]
+    [hit] = fake_service.hits
+    assert hit.query == {"ids": ["a,b"]}
+
+
+def test_get_items_with_no_ids_calls_nobody(inventory, fake_service):
+    assert inventory.get_items("/levels", [], lambda item: item) == []
+    assert fake_service.hits == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply(200, {"items": [{"wrong": 1}]}), Reply(200, {"nothing": []}), Reply(404, {})],
+    ids=["unreadable-item", "no-items", "not-ok"],
+)
+def test_get_items_counts_an_unusable_answer_as_the_dependency_failing(
+    inventory, fake_service, reply
+):
+    fake_service.script(reply)
+    with pytest.raises(DependencyError):
+        inventory.get_items("/levels", ["a"], lambda item: int(item["n"]))
