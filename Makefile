@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.souk-installed
 PYTEST_ARGS ?=
 
-.PHONY: install up down status logs test lint bench
+.PHONY: install up down status logs test lint bench postman
 
 install: $(INSTALLED)
 
@@ -47,3 +47,7 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench
+
+# The Postman collection and environment in clients/, from the services' OpenAPI documents.
+postman: $(INSTALLED)
+	$(PY) -m clients.postman
