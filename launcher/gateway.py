@@ -50,6 +50,7 @@ class GatewayConfig:
     checkout_burst: int = 20
     events_rate: str = "50r/s"  # per address, POST /api/activity/events
     events_burst: int = 100
+    docs_dir: Path = REPO_ROOT / "var" / "gateway" / "docs"  # Swagger UI at /docs
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -71,6 +72,7 @@ class GatewayConfig:
             checkout_burst=settings.gateway_checkout_burst,
             events_rate=settings.gateway_events_rate,
             events_burst=settings.gateway_events_burst,
+            docs_dir=settings.gateway_dir / "docs",
         )
 
     def create_folders(self) -> None:
@@ -79,6 +81,11 @@ class GatewayConfig:
             folder.mkdir(parents=True, exist_ok=True)
         # nginx workers drop root privileges; they must still reach the images.
         self.media_dir.chmod(0o755)
+        # Imported here: the container images (deploy/) render the configuration without
+        # the repository's clients/ folder.
+        from clients.swagger import write_docs
+
+        write_docs(self.docs_dir)
 
     def values(self) -> dict[str, str]:
         values = {
@@ -89,6 +96,7 @@ class GatewayConfig:
             "RUN_DIR": _path(self.run_dir),
             "TEMP_DIR": _path(self.temp_dir),
             "EXTRA_DIR": _path(self.extra_dir),
+            "DOCS_DIR": _path(self.docs_dir),
             "GATEWAY_RATE": _checked(_RATE, self.rate, "rate"),
             "GATEWAY_BURST": str(int(self.burst)),
             "GATEWAY_AUTH_RATE": _checked(_RATE, self.auth_rate, "rate"),

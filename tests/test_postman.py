@@ -1,11 +1,13 @@
-"""The Postman collection: it is what `make postman` generates from the services' OpenAPI
-documents today, and its Flows folder passes under newman against the live gateway."""
+"""Client artefacts: the Postman collection is what `make postman` generates from the
+services' OpenAPI documents today, and its Flows folder passes under newman against the live
+gateway; the gateway's `/docs` page shows every document with a Swagger UI served locally."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,8 +16,8 @@ from typing import Any
 import pytest
 
 from clients import postman
-from launcher.settings import REPO_ROOT
-from tests.conftest import Stack
+from launcher.settings import REPO_ROOT, SERVICES
+from tests.conftest import GatewaySession, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -160,3 +162,35 @@ def postman_flow_steps() -> list[dict[str, Any]]:
     collection = json.loads(postman.COLLECTION_FILE.read_text())
     flows = next(folder for folder in collection["item"] if folder["name"] == "Flows")
     return list(flows["item"])
+
+
+def test_the_docs_page_lists_every_services_openapi_document(stack):
+    with GatewaySession(stack.url) as gateway:
+        page = gateway.get("/docs/")
+        assert page.status_code == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        for service in SERVICES:
+            assert f'"url": "/api/{service}/openapi.json"' in page.text
+            assert gateway.get(f"/api/{service}/openapi.json").json()["openapi"].startswith("3.")
+        assert "https://" not in page.text  # nothing from a CDN
+
+        bare = gateway.get("/docs", allow_redirects=False)
+        assert bare.status_code == 301
+        assert bare.headers["Location"].endswith("/docs/")
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_gateway(stack):
+    with GatewaySession(stack.url) as gateway:
+        page = gateway.get("/docs/").text
+        scripts = re.findall(r'<script src="([^"]+)"', page)
+        styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+        assert "/docs/swagger-ui-bundle.js" in scripts
+        for asset in scripts + styles:
+            answer = gateway.get(asset)
+            assert answer.status_code == 200, asset
+            assert len(answer.content) > 1000, asset
+        bundle = gateway.get("/docs/swagger-ui-bundle.js")
+        assert bundle.headers["Content-Type"].startswith("text/javascript")
+        assert "SwaggerUIBundle" in bundle.text
+        assert gateway.get("/docs/swagger-ui.css").headers["Content-Type"].startswith("text/css")
+        assert gateway.get("/docs/nothing-here.js").status_code == 404
