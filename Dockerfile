@@ -25,6 +25,7 @@ COPY launcher ./launcher
 COPY services ./services
 COPY gateway ./gateway
 COPY deploy ./deploy
+COPY clients ./clients
 # Editable, as in a checkout: souk_kit finds services/*/migrations and the launcher finds
 # gateway/nginx.conf beside the code. pip check proves the layer above matches pyproject.toml.
 RUN pip install --no-deps --editable . && pip check

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from souk_kit import SERVICES
 
+from clients.swagger import write_docs
 from deploy.layout import (
     GATEWAY_CONFIG_DIR,
     GATEWAY_PORT,
@@ -55,6 +56,7 @@ def compose_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Gate
         run_dir=RUN_DIR,
         temp_dir=TEMP_DIR,
         extra_dir=config_dir / "public.d",
+        docs_dir=config_dir / "docs",
     )
 
 
@@ -62,6 +64,7 @@ def write_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Path:
     config = compose_gateway_config(environ, config_dir)
     text = render_nginx_conf(TEMPLATE.read_text(), config)
     config.extra_dir.mkdir(parents=True, exist_ok=True)
+    write_docs(config.docs_dir)
     config.log_dir.mkdir(parents=True, exist_ok=True)
     for name, target in LOG_LINKS.items():
         link = config.log_dir / name

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from clients.swagger import write_docs
 from launcher.settings import REPO_ROOT, SERVICES, Settings
 
 TEMPLATE = REPO_ROOT / "gateway" / "nginx.conf"
@@ -81,10 +82,6 @@ class GatewayConfig:
             folder.mkdir(parents=True, exist_ok=True)
         # nginx workers drop root privileges; they must still reach the images.
         self.media_dir.chmod(0o755)
-        # Imported here: the container images (deploy/) render the configuration without
-        # the repository's clients/ folder.
-        from clients.swagger import write_docs
-
         write_docs(self.docs_dir)
 
     def values(self) -> dict[str, str]:
