@@ -10,6 +10,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -126,6 +127,22 @@ class Product(Base):
             postgresql_where=text(LISTED),
         ),
     )
+
+
+class ListedChange(Base):
+    """A change in how many listed products a category holds (a null category: those without
+    one); a category's count is the sum of its rows. Triggers on `products` (migration 0003) add
+    rows in the same transaction as every change, without locking any row other writers need;
+    a background task folds each category's rows into one. A catalogue page's total is read
+    here instead of counted."""
+
+    __tablename__ = "listed_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(60))
+    listed: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_listed_changes_category", "category"),)
 
 
 class ProductImage(Base):

@@ -20,3 +20,6 @@ class ProductsSettings(ServiceSettings):
     max_body_bytes: int = 8 * MIB + 64 * 1024
     # Every body but an image upload: the other services' limit.
     max_json_bytes: int = 1 * MIB
+    # How often each category's listed-count changes are folded into one row (catalogue totals
+    # add up every row written since).
+    listed_fold_seconds: float = Field(2.0, gt=0)
