@@ -3,6 +3,7 @@ driver, most of them as server-side prepared statements: a catalogue read costs 
 building, cache-key computation or ORM loading here, and no parsing or planning in PostgreSQL."""
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,19 +15,23 @@ _DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # `$1, $2, …` as PREP
 _PYFORMAT = psycopg2.dialect()  # `%(name)s` as psycopg2 takes them
 _NUMBERS = itertools.count(1)
 _PREPARED = "souk_products_prepared"  # key in a connection's `info`: names prepared on it
+# A prepared page statement and its generic plan take about 200 kB of the server's memory per
+# connection. This many stay prepared per connection, the least recently run going first, so a
+# client trying every combination of filters cannot make them grow without bound.
+MAX_PREPARED = 32
 
 
 class ReadStatement:
     """A SELECT whose parameters are all named `bindparam`s (constants are written as literal
     SQL, so the partial indexes' predicates still match). Rows come back as plain tuples of
-    driver values: `uuid.UUID`s, numerics as `Decimal`, times as aware datetimes.
+    driver values.
 
-    Prepared (the default), it is PREPAREd on each database connection the first time it runs
-    there and EXECUTEd by name after that. A prepared statement outlives transactions (PREPARE
-    is not rolled back) and lives as long as its connection, as does the connection's `info`
-    that records it. Its plan is the generic one (see `use_generic_plans`), so prepare only
-    statements whose best plan does not depend on their values; the others are planned anew
-    for their values on every run."""
+    Prepared (the default), it is PREPAREd on a database connection the first time it runs there
+    and EXECUTEd by name after that. A prepared statement outlives transactions (PREPARE and
+    DEALLOCATE are not rolled back) and lives as long as its connection, as does the
+    connection's `info` that records it. Its plan is the generic one (see `use_generic_plans`),
+    so prepare only statements whose best plan does not depend on their values; the others are
+    sent as plain SQL and planned for their values on every run."""
 
     def __init__(self, statement: Executable, *, prepare: bool = True) -> None:
         compiled = statement.compile(dialect=_DOLLAR)
@@ -35,30 +40,36 @@ class ReadStatement:
             raise ValueError(f"write constants as literal SQL, not parameters: {unnamed}")
         self.prepare = prepare
         self.sql = str(compiled)
+        if prepare and "%" in self.sql:  # PREPARE is sent without parameters to unescape it
+            raise ValueError("a prepared statement may not contain %")
         self.name = f"souk_products_{next(_NUMBERS)}"
         self.order: tuple[str, ...] = tuple(compiled.positiontup or ())
-        if prepare:
-            if "%" in self.sql:  # PREPARE is sent without parameters: nothing would unescape it
-                raise ValueError("a prepared statement may not contain %")
-            placeholders = ", ".join(f"%({name})s" for name in self.order)
-            self._run = (
-                f"EXECUTE {self.name}({placeholders})" if self.order else f"EXECUTE {self.name}"
-            )
-        else:
-            self._run = str(statement.compile(dialect=_PYFORMAT))
+        placeholders = ", ".join(f"%({name})s" for name in self.order)
+        self._execute = (
+            f"EXECUTE {self.name}({placeholders})" if self.order else f"EXECUTE {self.name}"
+        )
+        self._planned = str(statement.compile(dialect=_PYFORMAT))
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> Sequence[Any]:
         """Run in the session's transaction (the caller flushes pending ORM changes first)."""
         connection = session.connection()
-        if self.prepare:
-            self._prepare_on(connection)
-        return connection.exec_driver_sql(self._run, {n: params[n] for n in self.order}).all()
+        values = {name: params[name] for name in self.order}
+        if not self.prepare:
+            return connection.exec_driver_sql(self._planned, values).all()
+        self._prepare_on(connection)
+        return connection.exec_driver_sql(self._execute, values).all()
 
     def _prepare_on(self, connection: Connection) -> None:
-        prepared: set[str] = connection.info.setdefault(_PREPARED, set())
-        if self.name not in prepared:
-            connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
-            prepared.add(self.name)
+        prepared: OrderedDict[str, None] = connection.info.setdefault(_PREPARED, OrderedDict())
+        if self.name in prepared:
+            prepared.move_to_end(self.name)
+            return
+        if len(prepared) >= MAX_PREPARED:
+            oldest = next(iter(prepared))
+            connection.exec_driver_sql(f"DEALLOCATE {oldest}")
+            del prepared[oldest]  # only once the server has let it go
+        connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
+        prepared[self.name] = None
 
 
 def use_generic_plans(engine: Engine) -> None:

@@ -1,8 +1,9 @@
 import uuid
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
+from services.products.service import statements
 from services.products.tests.conftest import image_bytes, relay_batch
 
 
@@ -226,3 +227,28 @@ def test_a_product_of_an_unknown_seller_filter_is_an_empty_page(client, seller):
     seller.create()
     answer = client.get(f"/api/products?seller_id={uuid.uuid4()}")
     assert answer.json == {"items": [], "page": 1, "per_page": 20, "total": 0}
+
+
+def test_statements_stay_prepared_on_a_connection_only_up_to_a_bound(
+    client, seller, db, monkeypatch
+):
+    """Every combination of filters is its own statement; a client trying them all must not
+    fill the database's memory with prepared plans, and evicted ones still answer right."""
+    monkeypatch.setattr(statements, "MAX_PREPARED", 3)
+    lamp = seller.create(name="Lamp", price="5.00", category="lamps", stock=2)
+    seller.create(name="Rug", price="50.00", category="rugs")
+    queries = {
+        "": 2,
+        "?category=lamps": 1,
+        "?sort=price": 2,
+        "?in_stock=true": 1,
+        "?q=rug": 1,
+        "?in_stock=false&sort=-price": 1,
+    }
+    for _ in range(2):
+        for query, total in queries.items():
+            assert client.get(f"/api/products{query}").json["total"] == total
+            assert client.get(f"/api/products/{lamp['id']}").json["name"] == "Lamp"
+            with db() as session:
+                prepared = session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+            assert prepared <= 3
