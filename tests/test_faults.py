@@ -36,9 +36,10 @@ from tests.conftest import (
 pytestmark = pytest.mark.e2e
 
 # Clear of the session stacks (18xxx/19xxx, per xdist worker) and the benchmark (28xxx/29xxx).
-GATEWAY_PORT = 38080
-INTERNAL_PORT = 38081
-SERVICE_BASE_PORT = 39100
+# Below the ephemeral range (32768+), where a client connection could already hold a port.
+GATEWAY_PORT = 24080
+INTERNAL_PORT = 24081
+SERVICE_BASE_PORT = 25100
 RECOVERY_AFTER_SECONDS = 6
 RECOVERY_POLL_SECONDS = 1
 # Long enough for a crashed checkout to be settled by the recovery loop, with room to spare.
