@@ -223,6 +223,33 @@ class GatewaySession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+PASSWORD = "e2e-password-long-enough"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """The bearer headers of a fresh session for `email`."""
+    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    return bearer(answer.json()["access_token"])
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack) -> Iterator[GatewaySession]:
+    with GatewaySession(stack.url) as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="session")
+def admin(stack: Stack) -> dict[str, str]:
+    """The stack's admin, signed in once (tokens live 15 minutes, longer than the e2e run)."""
+    with GatewaySession(stack.url) as gateway:
+        return sign_in(gateway, stack.admin_email, stack.admin_password)
+
+
 @pytest.fixture
 def session(stack: Stack) -> Iterator[GatewaySession]:
     with GatewaySession(stack.url) as gateway:

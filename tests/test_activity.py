@@ -2,41 +2,17 @@
 in the staff's log, the stats and the recommendations, and in the customer's recent views."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import GatewaySession, Stack, wait_until
+from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "activity-e2e-password"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture(scope="module")
-def gateway(stack: Stack) -> Iterator[GatewaySession]:
-    with GatewaySession(stack.url) as gateway:
-        yield gateway
-
-
-def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
-    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return bearer(answer.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, gateway: GatewaySession) -> dict[str, str]:
-    return sign_in(gateway, stack.admin_email, stack.admin_password)
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,11 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.conftest import GatewaySession, Stack, wait_until
+from tests.conftest import PASSWORD, GatewaySession, Stack, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "catalogue-e2e-password"
 MB = 1024 * 1024
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def png(color: tuple[int, int, int] = (10, 120, 200)) -> bytes:
@@ -29,27 +24,10 @@ def png(color: tuple[int, int, int] = (10, 120, 200)) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def gateway(stack: Stack) -> Iterator[GatewaySession]:
-    with GatewaySession(stack.url) as gateway:
-        yield gateway
-
-
-@pytest.fixture(scope="module")
 def internal(stack: Stack) -> Iterator[GatewaySession]:
     with GatewaySession(stack.internal_url) as session:
         session.headers["X-Service-Token"] = stack.service_token
         yield session
-
-
-def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
-    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return bearer(answer.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, gateway: GatewaySession) -> dict[str, str]:
-    return sign_in(gateway, stack.admin_email, stack.admin_password)
 
 
 def new_shop(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import GatewaySession, Stack, wait_until
+from tests.conftest import PASSWORD, GatewaySession, Stack, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "checkout-e2e-password"
 ADDRESS = {
     "name": "Omar Buyer",
     "line1": "3 Copper Street",
@@ -25,25 +24,10 @@ ADDRESS = {
 }
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture(scope="module")
 def gateway(stack: Stack) -> Iterator[GatewaySession]:
     with GatewaySession(stack.url, timeout=60) as gateway:
         yield gateway
-
-
-def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
-    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return bearer(answer.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, gateway: GatewaySession) -> dict[str, str]:
-    return sign_in(gateway, stack.admin_email, stack.admin_password)
 
 
 def new_seller(gateway: GatewaySession, admin: dict[str, str]) -> tuple[dict[str, str], str]:

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import bearer
+
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 10
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:

@@ -2,36 +2,12 @@
 of each product's rating (pushed by the outbox) following every change."""
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import GatewaySession, Stack, wait_until
+from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "reviews-e2e-password"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="module")
-def gateway(stack: Stack) -> Iterator[GatewaySession]:
-    with GatewaySession(stack.url) as gateway:
-        yield gateway
-
-
-def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
-    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return bearer(answer.json()["access_token"])
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack, gateway: GatewaySession) -> dict[str, str]:
-    return sign_in(gateway, stack.admin_email, stack.admin_password)
 
 
 @pytest.fixture(scope="module")
