@@ -1,7 +1,6 @@
 """Inventory through the gateway: a seller's stock levels, ledger, alerts and thresholds per
 role, the catalogue's copy of stock, and the internal reservation contract."""
 
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import bearer
+from tests.conftest import bearer, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +16,10 @@ TIMEOUT = 10
 
 
 def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    """Poll `check` until it returns something truthy (outbox delivery is asynchronous)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the stack to catch up")
-        time.sleep(0.2)
+    """`check`'s first truthy result (outbox delivery is asynchronous)."""
+    found: list[Any] = []
+    wait_until(lambda: bool(found.append(check()) or found[-1]), seconds, "the stack to catch up")
+    return found[-1]
 
 
 def login(stack, email: str, password: str) -> str:
