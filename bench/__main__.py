@@ -1,17 +1,22 @@
-"""`python -m bench`: catalogue reads and checkouts through the real gateway, each figure
-printed next to the ceilings measured in the same run (nginx answering by itself, and a bare
-Flask endpoint behind the same nginx with the same gunicorn settings)."""
+"""`python -m bench`: catalogue reads, a mixed workload (locust), checkouts and event ingestion
+through the real gateway, each figure printed next to the ceilings measured in the same run
+(nginx answering by itself, and a bare Flask endpoint behind the same nginx with the same
+gunicorn settings). Writes var/bench-results/report.md and a chart per mixed-workload rate."""
 
 import argparse
 import random
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
 
 from bench.activity import seed_events, time_stats_query
+from bench.chart import draw_mix_chart
 from bench.load import (
     CATEGORIES,
     SEARCH_TERMS,
+    CheckoutResult,
+    IngestResult,
     register_buyers,
     run_checkouts,
     run_event_ingestion,
@@ -19,12 +24,16 @@ from bench.load import (
     sign_in,
     wait_until_settled,
 )
+from bench.mix import MixResult, RequestFigures, generator_ceiling, run_mix
 from bench.stack import bench_stack, work_dir
 from bench.wrk import LoadResult, ensure_wrk, run_wrk
 from launcher import postgres
 
 TARGETS = {"list": 0.60, "detail": 0.60, "search": 0.40}
 CACHED_TARGET = 0.50  # of nginx's own ceiling
+MIX_TARGET_RPS = 1000
+MIX_TARGET_P99_MS = 100
+PARTS = ("catalogue", "mix", "checkout", "activity")
 
 
 def main() -> None:
@@ -32,6 +41,13 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=10, help="per catalogue scenario")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--mix-rates", default="500,1000", help="offered requests/s, one mixed run per rate"
+    )
+    parser.add_argument("--mix-seconds", type=int, default=60)
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}"
+    )
     parser.add_argument("--checkout-seconds", type=int, default=20)
     parser.add_argument("--buyers", type=int, default=24, help="concurrent checkout clients")
     parser.add_argument("--events", type=int, default=1_000_000, help="for the stats query")
@@ -40,6 +56,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if unknown := parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     ensure_wrk()
     folder = work_dir()
 
@@ -81,75 +100,161 @@ def main() -> None:
 
         nginx = load("nginx alone", stack.reference_url, ["/nginx"])
         ceiling = load("bare Flask (ceiling)", stack.reference_url, ["/ceiling"])
-        # Signed-in reads pass the gateway's 2 s micro-cache and measure the service itself;
-        # anonymous reads are what a visitor gets, mostly from the cache.
-        results = [load(name, stack.url, paths, admin_token) for name, paths in scenarios.items()]
-        results += [
-            load(f"{name} (anonymous, cached)", stack.url, paths)
-            for name, paths in scenarios.items()
-        ]
+        report = Report(args, nginx, ceiling)
+        if "catalogue" in parts:
+            # Signed-in reads pass the gateway's 2 s micro-cache and measure the service
+            # itself; anonymous reads are what a visitor gets, mostly from the cache.
+            report.catalogue = [
+                load(name, stack.url, paths, admin_token) for name, paths in scenarios.items()
+            ]
+            report.catalogue += [
+                load(f"{name} (anonymous, cached)", stack.url, paths)
+                for name, paths in scenarios.items()
+            ]
+        if "mix" in parts:
+            for rate in sorted(float(x) for x in args.mix_rates.split(",")):
+                print(f"bench: mixed workload at {rate:,.0f} requests/s offered …", flush=True)
+                mix = run_mix(
+                    stack.url, admin_token, shop, folder, rate=rate, seconds=args.mix_seconds
+                )
+                draw_mix_chart(
+                    mix, mix.chart, target_rps=MIX_TARGET_RPS, target_p99_ms=MIX_TARGET_P99_MS
+                )
+                report.mixes.append(mix)
+            report.generator = generator_ceiling(stack.reference_url, report.mixes[-1])
+        if "checkout" in parts:
+            print(f"bench: checkouts for {args.checkout_seconds} s with {args.buyers} buyers …")
+            buyers = register_buyers(stack.url, args.buyers)
+            report.checkouts = run_checkouts(stack.url, shop, buyers, args.checkout_seconds)
+        if "activity" in parts:
+            print(f"bench: event ingestion for {args.ingest_seconds} s …", flush=True)
+            report.ingest = run_event_ingestion(
+                stack.settings.internal_url, token, args.ingest_seconds
+            )
+            print(f"bench: seeding {args.events} events and timing the stats query …")
+            database_url = postgres.ensure_running(stack.settings.pg_data_dir, "souk")
+            seed_events(database_url, args.events)
+            report.stats = time_stats_query(database_url, days=30, repeat=5)
 
-        print(f"bench: checkouts for {args.checkout_seconds} s with {args.buyers} buyers …")
-        buyers = register_buyers(stack.url, args.buyers)
-        checkouts = run_checkouts(stack.url, shop, buyers, args.checkout_seconds)
-
-        print(f"bench: event ingestion for {args.ingest_seconds} s …", flush=True)
-        ingest = run_event_ingestion(stack.settings.internal_url, token, args.ingest_seconds)
-        print(f"bench: seeding {args.events} events and timing the stats query …", flush=True)
-        database_url = postgres.ensure_running(stack.settings.pg_data_dir, "souk")
-        seed_events(database_url, args.events)
-        stats = time_stats_query(database_url, days=30, repeat=5)
-
-    report = render(args, nginx, ceiling, results, checkouts, ingest, stats)
-    (folder / "report.md").write_text(report)
-    print(report)
+    text = report.render()
+    (folder / "report.md").write_text(text)
+    print(text)
     print(f"bench: report written to {folder / 'report.md'}")
 
 
-def render(args, nginx, ceiling, results, checkouts, ingest, stats) -> str:  # type: ignore[no-untyped-def]
-    lines = [
-        f"# Souk benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"{args.products} products; {args.replicas} replicas × {args.workers} worker × "
-        f"{args.threads} threads per service; wrk {args.connections} connections, "
-        f"{args.seconds} s per scenario; one 2-core machine running everything.",
-        "",
-        "| scenario | requests/s | p50 ms | p99 ms | errors | vs its ceiling | target |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for result in [nginx, ceiling, *results]:
-        cached = "cached" in result.name
-        reference = nginx if cached else ceiling
-        target = CACHED_TARGET if cached else TARGETS.get(result.name)
-        ratio = result.rps / reference.rps if reference.rps else 0.0
-        versus = f"{ratio:.0%} of {'nginx' if cached else 'Flask'}"
-        lines.append(
-            f"| {result.name} | {result.rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
-            f"{result.errors} | {versus} | {f'≥ {target:.0%}' if target else ''} |"
-        )
-    lines += [
-        "",
-        "| checkout (1–3 lines, fresh cart each) | checkouts/s | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|",
-        f"| {args.buyers} buyers for {args.checkout_seconds} s | {checkouts.per_second:.0f} | "
-        f"{checkouts.p50_ms:.0f} | {checkouts.p99_ms:.0f} | {checkouts.errors} |",
-    ]
-    lines += [
-        "",
-        "| activity | figure |",
-        "|---|---:|",
-        f"| event ingestion through `POST /internal/activity/events` (batches of 500, 4 clients) "
-        f"| {ingest.per_second:,.0f} events/s ({ingest.errors} failed batches) |",
-        f"| `GET /api/activity/stats` query over 30 days at {args.events:,} events "
-        f"| best {stats['best_ms']:.0f} ms, median {stats['median_ms']:.0f} ms |",
-    ]
-    if checkouts.error_samples:
-        lines += [
+@dataclass
+class Report:
+    args: argparse.Namespace
+    nginx: LoadResult
+    ceiling: LoadResult
+    catalogue: list[LoadResult] = field(default_factory=list)
+    mixes: list[MixResult] = field(default_factory=list)
+    generator: RequestFigures | None = None  # locust's own ceiling
+    checkouts: CheckoutResult | None = None
+    ingest: IngestResult | None = None
+    stats: dict[str, float] | None = None
+
+    def render(self) -> str:
+        args = self.args
+        lines = [
+            f"# Souk benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
-            "Checkout errors (first few):",
-            *[f"- `{e}`" for e in checkouts.error_samples],
+            f"{args.products} products; {args.replicas} replicas × {args.workers} worker × "
+            f"{args.threads} threads per service; one 2-core machine running everything, "
+            "load generators included.",
+            "",
+            f"wrk, {args.connections} connections, {args.seconds} s per scenario:",
+            "",
+            "| scenario | requests/s | p50 ms | p99 ms | errors | vs its ceiling | target |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
-    return "\n".join(lines) + "\n"
+        for result in [self.nginx, self.ceiling, *self.catalogue]:
+            cached = "cached" in result.name
+            reference = self.nginx if cached else self.ceiling
+            target = CACHED_TARGET if cached else TARGETS.get(result.name)
+            ratio = result.rps / reference.rps if reference.rps else 0.0
+            versus = f"{ratio:.0%} of {'nginx' if cached else 'Flask'}"
+            lines.append(
+                f"| {result.name} | {result.rps:,.0f} | {result.p50_ms:.1f} | "
+                f"{result.p99_ms:.1f} | {result.errors} | {versus} | "
+                f"{f'≥ {target:.0%}' if target else ''} |"
+            )
+        if self.mixes and self.generator:
+            lines += self._mix_summary(self.mixes, self.generator)
+            for mix in self.mixes:
+                lines += self._mix_lines(mix)
+        if self.checkouts:
+            checkouts = self.checkouts
+            lines += [
+                "",
+                "| checkout (1–3 lines, fresh cart each) | checkouts/s | p50 ms | p99 ms | errors |",
+                "|---|---:|---:|---:|---:|",
+                f"| {args.buyers} buyers for {args.checkout_seconds} s | "
+                f"{checkouts.per_second:.0f} | {checkouts.p50_ms:.0f} | {checkouts.p99_ms:.0f} | "
+                f"{checkouts.errors} |",
+            ]
+            if checkouts.error_samples:
+                lines += ["", "Checkout errors (first few):"]
+                lines += [f"- `{e}`" for e in checkouts.error_samples]
+        if self.ingest and self.stats:
+            lines += [
+                "",
+                "| activity | figure |",
+                "|---|---:|",
+                "| event ingestion through `POST /internal/activity/events` (batches of 500, "
+                f"4 clients) | {self.ingest.per_second:,.0f} events/s "
+                f"({self.ingest.errors} failed batches) |",
+                f"| `GET /api/activity/stats` query over 30 days at {args.events:,} events "
+                f"| best {self.stats['best_ms']:.0f} ms, median {self.stats['median_ms']:.0f} ms |",
+            ]
+        return "\n".join(lines) + "\n"
+
+    def _mix_summary(self, mixes: list[MixResult], generator: RequestFigures) -> list[str]:
+        lines = [
+            "",
+            f"## Mixed workload (locust, {self.args.mix_seconds} s per offered rate)",
+            "",
+            f"Target: ≥ {MIX_TARGET_RPS:,} requests/s with p99 < {MIX_TARGET_P99_MS} ms and no "
+            "errors. Ceilings in this run: locust's own (the same number of users, no pauses, "
+            f"at nginx answering by itself) {generator.rps:,.0f} requests/s; wrk at nginx "
+            f"alone {self.nginx.rps:,.0f}; wrk at bare Flask behind nginx {self.ceiling.rps:,.0f}.",
+            "",
+            "| offered requests/s | achieved | p50 ms | p95 ms | p99 ms | errors | target |",
+            "|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for mix in mixes:
+            total = mix.total
+            met = (
+                total.rps >= MIX_TARGET_RPS
+                and total.p99_ms < MIX_TARGET_P99_MS
+                and total.failures == 0
+            )
+            lines.append(
+                f"| {mix.offered_rps:,.0f} | {total.rps:,.0f} | {total.p50_ms:.0f} | "
+                f"{total.p95_ms:.0f} | {total.p99_ms:.0f} | {total.failures} | "
+                f"{'met' if met else 'not met'} |"
+            )
+        return lines
+
+    def _mix_lines(self, mix: MixResult) -> list[str]:
+        users = ", ".join(f"{count} {kind}" for kind, count in mix.users.items())
+        lines = [
+            "",
+            f"### {mix.offered_rps:,.0f} requests/s offered ({users})",
+            "",
+            "| request | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in [*mix.per_request, mix.total]:
+            name = "**whole mix**" if row is mix.total else row.name
+            lines.append(
+                f"| {name} | {row.rps:,.1f} | {row.p50_ms:.0f} | {row.p95_ms:.0f} | "
+                f"{row.p99_ms:.0f} | {row.failures} |"
+            )
+        lines += ["", f"![throughput and latency at {mix.offered_rps:,.0f}/s]({mix.chart.name})"]
+        if mix.failure_samples:
+            lines += ["", "Errors (first few):", *[f"- `{e}`" for e in mix.failure_samples]]
+        return lines
 
 
 if __name__ == "__main__":

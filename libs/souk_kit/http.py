@@ -59,6 +59,9 @@ class ServiceClient:
     @staticmethod
     def _session(retries: int) -> requests.Session:
         session = requests.Session()
+        # Calls stay inside the deployment: no proxy or .netrc settings from the environment,
+        # which requests would otherwise look up on every call.
+        session.trust_env = False
         retry = _Retry(
             total=retries,
             connect=retries,

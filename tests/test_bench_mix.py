@@ -1,0 +1,62 @@
+"""The benchmark's mixed workload, run briefly against the e2e stack: every request it makes is
+one the API answers without error, and it yields its figures, its report section and its
+chart. (`make bench` runs the same code at full rate on a stack of its own.)"""
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import Report
+from bench.chart import draw_mix_chart
+from bench.load import seed_shop
+from bench.mix import run_mix
+from bench.wrk import LoadResult
+from tests.conftest import GatewaySession, Stack, wait_until
+
+pytestmark = pytest.mark.e2e
+
+VISITOR_REQUESTS = {
+    "visitor: product list",
+    "visitor: product",
+    "visitor: search",
+    "visitor: reviews",
+    "visitor: categories",
+}
+
+
+def test_the_mixed_workload_runs_cleanly_and_reports(
+    stack: Stack, gateway: GatewaySession, admin: dict[str, str], tmp_path: Path
+) -> None:
+    shop = seed_shop(stack.url, stack.admin_email, stack.admin_password, products=30)
+    wait_until(
+        lambda: all(
+            gateway.get(f"/api/inventory/{pid}", headers=admin).status_code == 200
+            for pid in shop.product_ids
+        ),
+        timeout=30,
+        what="the seeded products to reach inventory",
+    )
+    admin_token = admin["Authorization"].removeprefix("Bearer ")
+
+    mix = run_mix(stack.url, admin_token, shop, tmp_path, rate=60, seconds=12)
+
+    assert mix.failure_samples == []
+    assert mix.total.failures == 0
+    assert mix.total.requests > 300
+    names = {row.name for row in mix.per_request}
+    assert names >= VISITOR_REQUESTS
+    assert {"shopper: product", "shopper: add to cart", "shopper: cart"} <= names
+    assert all(row.requests > 0 and row.p99_ms >= row.p50_ms > 0 for row in mix.per_request)
+
+    draw_mix_chart(mix, mix.chart, target_rps=1000, target_p99_ms=100)
+    assert mix.chart.read_bytes().startswith(b"\x89PNG")
+
+    args = argparse.Namespace(
+        products=30, replicas=2, workers=1, threads=4, connections=32, seconds=10, mix_seconds=12
+    )
+    nginx = LoadResult("nginx alone", 1000, 1.0, 0, 0.1, 0.5)
+    ceiling = LoadResult("bare Flask (ceiling)", 500, 1.0, 0, 1.0, 5.0)
+    report = Report(args, nginx, ceiling, mixes=[mix], generator=mix.total).render()
+    assert "| 60 |" in report and "not met" in report
+    assert "| **whole mix** |" in report and f"]({mix.chart.name})" in report
