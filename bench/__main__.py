@@ -251,7 +251,13 @@ class Report:
                 f"| {name} | {row.rps:,.1f} | {row.p50_ms:.0f} | {row.p95_ms:.0f} | "
                 f"{row.p99_ms:.0f} | {row.failures} |"
             )
-        lines += ["", f"![throughput and latency at {mix.offered_rps:,.0f}/s]({mix.chart.name})"]
+        cores = ", ".join(f"{name} {used:.2f}" for name, used in mix.cpu.items() if used >= 0.01)
+        lines += [
+            "",
+            f"Cores used on average during the run ({sum(mix.cpu.values()):.2f} of 2): {cores}.",
+            "",
+            f"![throughput and latency at {mix.offered_rps:,.0f}/s]({mix.chart.name})",
+        ]
         if mix.failure_samples:
             lines += ["", "Errors (first few):", *[f"- `{e}`" for e in mix.failure_samples]]
         return lines

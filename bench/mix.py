@@ -19,6 +19,7 @@ from pathlib import Path
 
 import requests
 
+from bench.cpu import cpu_usage
 from bench.load import CATEGORIES, SEARCH_TERMS, WORDS, Shop, register_buyers, sign_in
 from launcher.settings import REPO_ROOT
 
@@ -49,6 +50,7 @@ class MixResult:
     history_csv: Path
     plan_file: Path
     chart: Path
+    cpu: dict[str, float]  # average cores per component over the run, ramp-up included
 
 
 def _plan_users(rate: float) -> dict[str, dict[str, float]]:
@@ -162,9 +164,10 @@ def run_mix(
     plan_file = Path(f"{prefix}-plan.json")
     plan_file.write_text(json.dumps(plan))
     users = {kind: int(figures["users"]) for kind, figures in load.items()}
-    rows = _locust(
-        url, plan_file, prefix, ["Visitor", "Shopper", "Courier"], sum(users.values()), seconds
-    )
+    with cpu_usage() as cpu:
+        rows = _locust(
+            url, plan_file, prefix, ["Visitor", "Shopper", "Courier"], sum(users.values()), seconds
+        )
     with Path(f"{prefix}_failures.csv").open() as stream:
         failures = [
             f"{row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:200]}"
@@ -182,6 +185,7 @@ def run_mix(
         history_csv=Path(f"{prefix}_stats_history.csv"),
         plan_file=plan_file,
         chart=Path(f"{prefix}.png"),
+        cpu=cpu,
     )
 
 
