@@ -3,7 +3,7 @@ rate, then its figures per request type, a Markdown section and a PNG chart.
 
 The offered rate is split as a shop's traffic is: most requests are anonymous browsing, served
 mostly by the gateway's micro-cache; signed-in shoppers read past the cache, fill carts and
-check out (about one request in 170 is a checkout); couriers work the parcels those checkouts
+check out (about one request in 200 is a checkout); couriers work the parcels those checkouts
 make. Each locust user keeps a constant pace, so a slower stack shows as fewer requests per
 second than offered, not as an unbounded queue.
 """
