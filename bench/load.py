@@ -44,26 +44,36 @@ class Shop:
     product_sellers: dict[str, int] = field(default_factory=dict)
 
 
-def seed_shop(
-    url: str, admin_email: str, admin_password: str, products: int, sellers: int = 3
-) -> Shop:
+def create_staff(url: str, admin_token: str, role: str, count: int, **extra: str) -> list[str]:
+    """`count` new sellers or couriers, created by the admin; their access tokens."""
     http = _session()
-    admin = {"Authorization": f"Bearer {sign_in(http, url, admin_email, admin_password)}"}
-    shop = Shop(seller_tokens=[])
-    for number in range(sellers):
-        email, password = f"seller{number}-{uuid.uuid4().hex[:6]}@example.com", uuid.uuid4().hex
+    tokens = []
+    for number in range(count):
+        email, password = f"{role}{number}-{uuid.uuid4().hex[:6]}@example.com", uuid.uuid4().hex
         http.post(
             f"{url}/api/auth/users",
             json={
                 "email": email,
                 "password": password,
-                "name": f"Seller {number}",
-                "role": "seller",
-                "shop_name": f"Bench shop {number}",
+                "name": f"{role.title()} {number}",
+                "role": role,
+                **{key: value.format(number=number) for key, value in extra.items()},
             },
-            headers=admin,
+            headers={"Authorization": f"Bearer {admin_token}"},
         ).raise_for_status()
-        shop.seller_tokens.append(sign_in(http, url, email, password))
+        tokens.append(sign_in(http, url, email, password))
+    return tokens
+
+
+def seed_shop(
+    url: str, admin_email: str, admin_password: str, products: int, sellers: int = 3
+) -> Shop:
+    admin_token = sign_in(_session(), url, admin_email, admin_password)
+    shop = Shop(
+        seller_tokens=create_staff(
+            url, admin_token, "seller", sellers, shop_name="Bench shop {number}"
+        )
+    )
 
     rng = random.Random(7)
     lock = threading.Lock()

@@ -13,14 +13,11 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from bench.cpu import cpu_usage
-from bench.load import CATEGORIES, SEARCH_TERMS, WORDS, Shop, register_buyers, sign_in
+from bench.load import CATEGORIES, SEARCH_TERMS, WORDS, Shop, create_staff, register_buyers
 from launcher.settings import REPO_ROOT
 
 # Share of the offered requests per kind of client, and the pace of one client (requests/s).
@@ -58,27 +55,6 @@ def _plan_users(rate: float) -> dict[str, dict[str, float]]:
         kind: {"users": max(1, round(rate * share / pace)), "pace": pace}
         for kind, (share, pace) in SHARES.items()
     }
-
-
-def _couriers(url: str, admin_token: str, count: int) -> list[str]:
-    http = requests.Session()
-    http.trust_env = False
-    tokens = []
-    for number in range(count):
-        email, password = f"courier{number}-{uuid.uuid4().hex[:6]}@example.com", uuid.uuid4().hex
-        http.post(
-            f"{url}/api/auth/users",
-            json={
-                "email": email,
-                "password": password,
-                "name": f"Courier {number}",
-                "role": "courier",
-                "zone": "central",  # where shipments go when the buyer gave no address
-            },
-            headers={"Authorization": f"Bearer {admin_token}"},
-        ).raise_for_status()
-        tokens.append(sign_in(http, url, email, password))
-    return tokens
 
 
 def _queries() -> list[str]:
@@ -158,7 +134,10 @@ def run_mix(
         "categories": CATEGORIES,
         "queries": _queries(),
         "shopper_tokens": register_buyers(url, int(load["shoppers"]["users"])),
-        "courier_tokens": _couriers(url, admin_token, int(load["couriers"]["users"])),
+        # Shipments go to the default zone when the buyer gave no address.
+        "courier_tokens": create_staff(
+            url, admin_token, "courier", int(load["couriers"]["users"]), zone="central"
+        ),
     }
     prefix = folder / f"mix-{rate:.0f}"
     plan_file = Path(f"{prefix}-plan.json")
