@@ -115,7 +115,13 @@ def main() -> None:
             for rate in sorted(float(x) for x in args.mix_rates.split(",")):
                 print(f"bench: mixed workload at {rate:,.0f} requests/s offered …", flush=True)
                 mix = run_mix(
-                    stack.url, admin_token, shop, folder, rate=rate, seconds=args.mix_seconds
+                    stack.url,
+                    admin_token,
+                    shop,
+                    folder,
+                    stack.settings.log_dir / "gateway_access.log",
+                    rate=rate,
+                    seconds=args.mix_seconds,
                 )
                 draw_mix_chart(
                     mix, mix.chart, target_rps=MIX_TARGET_RPS, target_p99_ms=MIX_TARGET_P99_MS
@@ -252,9 +258,15 @@ class Report:
                 f"{row.p99_ms:.0f} | {row.failures} |"
             )
         cores = ", ".join(f"{name} {used:.2f}" for name, used in mix.cpu.items() if used >= 0.01)
+        reads = sum(mix.cache.values())
+        cache = ", ".join(f"{name} {count / reads:.0%}" for name, count in mix.cache.items())
+
         lines += [
             "",
             f"Cores used on average during the run ({sum(mix.cpu.values()):.2f} of 2): {cores}.",
+            "",
+            f"The gateway's cache on the {reads:,} catalogue reads (BYPASS: signed in): "
+            f"{cache or 'none logged'}.",
             "",
             f"![throughput and latency at {mix.offered_rps:,.0f}/s]({mix.chart.name})",
         ]

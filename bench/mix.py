@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class MixResult:
     plan_file: Path
     chart: Path
     cpu: dict[str, float]  # average cores per component over the run, ramp-up included
+    cache: dict[str, int]  # the gateway's cache outcome → catalogue reads
 
 
 def _plan_users(rate: float) -> dict[str, dict[str, float]]:
@@ -123,8 +125,28 @@ def _locust(
         return [_figures(row) for row in csv.DictReader(stream)]
 
 
+def _cache_outcomes(access_log: Path, offset: int) -> dict[str, int]:
+    """How the gateway answered the catalogue reads logged after `offset`: HIT, STALE,
+    UPDATING, EXPIRED, MISS, or BYPASS (a signed-in read, which always reaches the service)."""
+    outcomes: Counter[str] = Counter()
+    with access_log.open() as stream:
+        stream.seek(offset)
+        for line in stream:
+            entry = json.loads(line)
+            if entry["method"] == "GET" and entry["cache"]:
+                outcomes[entry["cache"]] += 1
+    return dict(outcomes.most_common())
+
+
 def run_mix(
-    url: str, admin_token: str, shop: Shop, folder: Path, *, rate: float, seconds: int
+    url: str,
+    admin_token: str,
+    shop: Shop,
+    folder: Path,
+    access_log: Path,
+    *,
+    rate: float,
+    seconds: int,
 ) -> MixResult:
     load = _plan_users(rate)
     plan = {
@@ -143,6 +165,7 @@ def run_mix(
     plan_file = Path(f"{prefix}-plan.json")
     plan_file.write_text(json.dumps(plan))
     users = {kind: int(figures["users"]) for kind, figures in load.items()}
+    log_offset = access_log.stat().st_size
     with cpu_usage() as cpu:
         rows = _locust(
             url, plan_file, prefix, ["Visitor", "Shopper", "Courier"], sum(users.values()), seconds
@@ -165,6 +188,7 @@ def run_mix(
         plan_file=plan_file,
         chart=Path(f"{prefix}.png"),
         cpu=cpu,
+        cache=_cache_outcomes(access_log, log_offset),
     )
 
 

@@ -39,7 +39,8 @@ def test_the_mixed_workload_runs_cleanly_and_reports(
     )
     admin_token = admin["Authorization"].removeprefix("Bearer ")
 
-    mix = run_mix(stack.url, admin_token, shop, tmp_path, rate=60, seconds=12)
+    access_log = stack.log_dir / "gateway_access.log"
+    mix = run_mix(stack.url, admin_token, shop, tmp_path, access_log, rate=60, seconds=12)
 
     assert mix.failure_samples == []
     assert mix.total.failures == 0
@@ -48,6 +49,9 @@ def test_the_mixed_workload_runs_cleanly_and_reports(
     assert names >= VISITOR_REQUESTS
     assert {"shopper: product", "shopper: add to cart", "shopper: cart"} <= names
     assert all(row.requests > 0 and row.p99_ms >= row.p50_ms > 0 for row in mix.per_request)
+    # Visitors' reads come from the gateway's cache, shoppers' reads bypass it.
+    assert set(mix.cache) <= {"HIT", "STALE", "UPDATING", "EXPIRED", "MISS", "BYPASS"}
+    assert mix.cache.get("HIT", 0) > 0 and mix.cache.get("BYPASS", 0) > 0
 
     draw_mix_chart(mix, mix.chart, target_rps=1000, target_p99_ms=100)
     assert mix.chart.read_bytes().startswith(b"\x89PNG")
