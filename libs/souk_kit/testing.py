@@ -118,6 +118,9 @@ def make_service_app(
         database: Database = app.extensions["souk_db"]
         connection = database.engine.connect()
         outer = connection.begin()
+        # Every test's writes stay uncommitted until its end, so a test that waits on another
+        # open test transaction would wait for ever: fail it instead.
+        connection.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
         database.bind_to(connection)
 
         def cleanup() -> None:
