@@ -1,6 +1,12 @@
 """The transactional outbox: side effects for other services are written in the same
 transaction as the change, then delivered by a background relay with retries, in batches,
-and applied once by the receiver (`apply_once`), however often they arrive."""
+and applied once by the receiver (`apply_once`), however often they arrive.
+
+A message the receiver refuses outright (400, 404, 422, …: sending it again cannot help) is
+set aside as a dead letter — kept in the table with `dead_at` and `last_error`, logged at
+error level and counted in `souk_outbox_dead_letters_total` — after being retried on its own,
+so it never holds back the messages batched with it. Once the cause is fixed, an operator
+requeues it with `UPDATE <schema>.outbox SET dead_at = NULL, next_attempt_at = now()`."""
 
 import logging
 import uuid
@@ -10,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
+from prometheus_client import Counter
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -21,6 +28,15 @@ from souk_kit.settings import ServiceSettings
 
 log = logging.getLogger("souk.outbox")
 BATCH_SIZE = 200
+# Answers that refuse the message itself. Others are retried: a 401/403 is a token mix-up an
+# operator fixes, a 408/409/429/5xx or no answer is passing.
+REFUSED = frozenset({400, 404, 405, 410, 413, 415, 422})
+
+DEAD_LETTERS = Counter(
+    "souk_outbox_dead_letters_total",
+    "Outbox messages set aside because their receiver refused them",
+    ["destination", "path"],
+)
 
 
 class OutboxMixin:
@@ -38,6 +54,8 @@ class OutboxMixin:
         DateTime(timezone=True), server_default=func.now()
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
@@ -109,7 +127,7 @@ class OutboxRelay:
         with self._database.new_session() as session, session.begin():
             due = session.scalars(
                 select(model)
-                .where(model.next_attempt_at <= func.now())
+                .where(model.next_attempt_at <= func.now(), model.dead_at.is_(None))
                 .order_by(model.id)
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
@@ -118,30 +136,49 @@ class OutboxRelay:
             for message in due:
                 groups[(message.destination, message.path)].append(message)
             for (destination, path), messages in groups.items():
-                body = {
-                    "messages": [
-                        {"event_id": str(m.event_id), "payload": m.payload} for m in messages
-                    ]
-                }
-                try:
-                    answer = self._client(destination).post(
-                        path, body, idempotency_key=str(messages[0].event_id)
-                    )
-                    ok = answer.ok
-                except Exception:
-                    ok = False
-                if ok:
-                    session.execute(delete(model).where(model.id.in_([m.id for m in messages])))
-                    delivered += len(messages)
-                    continue
-                log.warning("outbox delivery to %s%s failed; will retry", destination, path)
-                for message in messages:
-                    message.attempts += 1
-                    backoff = min(60.0, 0.5 * 2 ** min(message.attempts, 7))
-                    message.next_attempt_at = datetime.now().astimezone() + timedelta(
-                        seconds=backoff
-                    )
+                delivered += self._deliver(session, destination, path, messages)
         return delivered
+
+    def _deliver(
+        self, session: Session, destination: str, path: str, messages: list[OutboxMixin]
+    ) -> int:
+        """POST one batch; delete it when accepted, else retry or set aside. Returns how many
+        messages were delivered."""
+        body = {"messages": [{"event_id": str(m.event_id), "payload": m.payload} for m in messages]}
+        try:
+            answer = self._client(destination).post(
+                path, body, idempotency_key=str(messages[0].event_id)
+            )
+            status, said = answer.status, str(answer.data)[:300]
+        except Exception as error:
+            status, said = None, repr(error)[:300]
+        if status is not None and 200 <= status < 300:
+            session.execute(delete(self._model).where(self._model.id.in_([m.id for m in messages])))
+            return len(messages)
+        if status in REFUSED and len(messages) > 1:
+            # Find the refused ones: each message on its own, so the others still arrive.
+            return sum(self._deliver(session, destination, path, [m]) for m in messages)
+        for message in messages:
+            message.attempts += 1
+            message.last_error = f"{status or 'failed'}: {said}"[:500]
+        if status in REFUSED:
+            [message] = messages
+            message.dead_at = datetime.now().astimezone()
+            DEAD_LETTERS.labels(destination, path).inc()
+            log.error(
+                "outbox message %s to %s%s refused with %s; set aside as a dead letter: %s",
+                message.event_id,
+                destination,
+                path,
+                status,
+                said,
+            )
+            return 0
+        log.warning("outbox delivery to %s%s failed (%s); will retry", destination, path, status)
+        for message in messages:
+            backoff = min(60.0, 0.5 * 2 ** min(message.attempts, 7))
+            message.next_attempt_at = datetime.now().astimezone() + timedelta(seconds=backoff)
+        return 0
 
     def run_until_idle(self) -> None:
         while self.deliver_due() == BATCH_SIZE:

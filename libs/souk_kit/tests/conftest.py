@@ -82,11 +82,13 @@ class Reply:
 
 
 class FakeService:
-    """Answers queued replies in order (then `default`), recording every request it gets."""
+    """Answers queued replies in order (then `responder(hit)` if set, else `default`),
+    recording every request it gets."""
 
     def __init__(self) -> None:
         self.hits: list[Hit] = []
         self.default = Reply()
+        self.responder: Callable[[Hit], Reply] | None = None
         self.before_reply: Callable[[Hit], None] | None = None
         self.release = threading.Event()  # cuts every delay short at teardown
         self._queue: list[Reply] = []
@@ -104,7 +106,9 @@ class FakeService:
     def _next(self, hit: Hit) -> Reply:
         with self._lock:
             self.hits.append(hit)
-            return self._queue.pop(0) if self._queue else self.default
+            if self._queue:
+                return self._queue.pop(0)
+            return self.responder(hit) if self.responder else self.default
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -4,6 +4,7 @@ import threading
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
 from souk_kit.outbox import OutboxRelay, apply_once, receive_batch, record_event, send_later
@@ -97,11 +98,69 @@ def test_a_failing_receiver_leaves_the_rows_for_a_later_attempt(database, relay,
     assert len(fake_service.hits) == 1
 
 
-def test_a_receiver_answering_4xx_is_not_counted_as_delivered(database, relay, fake_service):
+def dead_letters(destination: str, path: str) -> float:
+    return (
+        REGISTRY.get_sample_value(
+            "souk_outbox_dead_letters_total", {"destination": destination, "path": path}
+        )
+        or 0.0
+    )
+
+
+def test_a_message_its_receiver_refuses_is_set_aside_and_not_sent_again(
+    database, relay, fake_service
+):
     fake_service.default = Reply(400, {"code": "validation_error"})
+    counted = dead_letters("activity", "/refused")
+    queue(database, ("activity", "/refused", {"n": 1}))
+
+    assert relay.deliver_due() == 0
+    [row] = outbox_rows(database)
+    assert row.attempts == 1 and row.dead_at is not None
+    assert row.last_error.startswith("400: ") and "validation_error" in row.last_error
+    assert dead_letters("activity", "/refused") == counted + 1
+
+    with database.new_session() as session, session.begin():
+        session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() - interval '1h'"))
+    assert relay.deliver_due() == 0
+    assert len(fake_service.hits) == 1  # a dead letter is never due again
+
+
+def test_one_refused_message_does_not_hold_back_the_messages_batched_with_it(
+    database, relay, fake_service
+):
+    def refuse_poison(hit) -> Reply:
+        poisoned = any(m["payload"].get("poison") for m in hit.body["messages"])
+        return Reply(422, {"code": "bad_payload"}) if poisoned else Reply()
+
+    fake_service.responder = refuse_poison
+    ids = queue(
+        database,
+        ("products", "/stock-levels", {"n": 1}),
+        ("products", "/stock-levels", {"poison": True}),
+        ("products", "/stock-levels", {"n": 3}),
+    )
+
+    assert relay.deliver_due() == 2
+    [row] = outbox_rows(database)
+    assert str(row.event_id) == ids[1] and row.dead_at is not None
+    delivered = [m["event_id"] for hit in fake_service.hits[1:] for m in hit.body["messages"]]
+    assert delivered == ids  # the whole batch once, then each message on its own
+
+
+@pytest.mark.parametrize(
+    ("status", "recorded"),
+    [(401, "401: "), (403, "403: "), (409, "409: "), (429, "429: "), (500, "failed: ")],
+)
+def test_answers_that_may_change_are_retried_not_set_aside(
+    database, relay, fake_service, status, recorded
+):
+    fake_service.default = Reply(status, {})
     queue(database, ("activity", "/events", {"n": 1}))
     assert relay.deliver_due() == 0
-    assert [row.attempts for row in outbox_rows(database)] == [1]
+    [row] = outbox_rows(database)
+    assert row.dead_at is None and row.attempts == 1
+    assert row.last_error.startswith(recorded)
 
 
 def test_a_failed_message_is_delivered_once_it_is_due_again(database, relay, fake_service):
