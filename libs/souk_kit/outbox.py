@@ -185,12 +185,38 @@ class OutboxRelay:
             pass
 
 
+def forget_processed(
+    session: Session, model: type[ProcessedMessageMixin], keep_days: float, batch: int = 10_000
+) -> int:
+    """Delete up to `batch` processed-message ids older than `keep_days`; returns how many."""
+    table = model.__table__  # type: ignore[attr-defined]
+    cutoff = func.now() - timedelta(days=keep_days)
+    old = select(table.c.event_id).where(table.c.processed_at < cutoff).limit(batch)
+    return session.execute(delete(table).where(table.c.event_id.in_(old))).rowcount
+
+
 def init_outbox(
-    app: Flask, database: Database, model: type[OutboxMixin], settings: ServiceSettings
+    app: Flask,
+    database: Database,
+    model: type[OutboxMixin],
+    settings: ServiceSettings,
+    processed: type[ProcessedMessageMixin] | None = None,
 ) -> OutboxRelay:
+    """The relay for this service's outbox; with `processed` (a receiver's table of applied
+    message ids), also the task that forgets ids older than `processed_keep_days`."""
     relay = OutboxRelay(database, model, settings)
     app.extensions["souk_outbox"] = relay
     task = start_periodic(app, "outbox", settings.outbox_poll_seconds, relay.run_until_idle)
+    if processed is not None:
+        receiver: type[ProcessedMessageMixin] = processed
+
+        def forget() -> None:
+            while True:
+                with database.new_session() as session, session.begin():
+                    if forget_processed(session, receiver, settings.processed_keep_days) == 0:
+                        return
+
+        start_periodic(app, "processed-messages", settings.processed_prune_seconds, forget)
 
     @app.teardown_request
     def wake_relay(_exc: BaseException | None) -> None:

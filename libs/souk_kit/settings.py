@@ -35,3 +35,7 @@ class ServiceSettings(BaseSettings):
     media_dir: Path = REPO_ROOT / "var" / "media"
     background_workers: bool = True
     outbox_poll_seconds: float = 0.5
+    # A receiver remembers the messages it applied this long (a sender retries for minutes at
+    # most), and forgets older ones once per `processed_prune_seconds`.
+    processed_keep_days: float = 30.0
+    processed_prune_seconds: float = 3600.0

@@ -4,7 +4,7 @@ from souk_kit.http import internal_blueprint
 from souk_kit.outbox import init_outbox
 
 from services.cart.clients import InventoryClient, ProductsClient
-from services.cart.models import OutboxMessage
+from services.cart.models import OutboxMessage, ProcessedMessage
 from services.cart.routes import internal_routes, public
 from services.cart.settings import CartSettings
 
@@ -15,5 +15,5 @@ def create_app(settings: CartSettings | None = None) -> Flask:
     app = create_service_app("cart", settings, [public, internal])
     app.extensions["cart_products"] = ProductsClient(settings)
     app.extensions["cart_inventory"] = InventoryClient(settings)
-    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings)
+    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings, processed=ProcessedMessage)
     return app

@@ -5,7 +5,7 @@ from souk_kit.db import Database
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import init_outbox
 
-from services.inventory.models import OutboxMessage
+from services.inventory.models import OutboxMessage, ProcessedMessage
 from services.inventory.routes import internal_routes, public
 from services.inventory.service import expire_reservations
 from services.inventory.settings import InventorySettings
@@ -26,7 +26,7 @@ def create_app(settings: InventorySettings | None = None) -> Flask:
     internal = internal_routes(internal_blueprint("inventory", settings))
     app = create_service_app("inventory", settings, [public, internal])
     database: Database = app.extensions["souk_db"]
-    init_outbox(app, database, OutboxMessage, settings)
+    init_outbox(app, database, OutboxMessage, settings, processed=ProcessedMessage)
     start_periodic(
         app,
         "reservation-expiry",

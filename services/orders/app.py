@@ -6,7 +6,7 @@ from souk_kit.outbox import init_outbox
 
 from services.orders.clients import http_clients
 from services.orders.dependencies import CLIENTS, PAYMENTS, deps_for
-from services.orders.models import OutboxMessage
+from services.orders.models import OutboxMessage, ProcessedMessage
 from services.orders.payments import make_provider
 from services.orders.routes import internal_routes, public
 from services.orders.service.recovery import recover
@@ -19,6 +19,6 @@ def create_app(settings: OrdersSettings | None = None) -> Flask:
     app = create_service_app("orders", settings, [public, internal])
     app.extensions[CLIENTS] = http_clients(settings)
     app.extensions[PAYMENTS] = make_provider(settings)
-    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings)
+    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings, processed=ProcessedMessage)
     start_periodic(app, "recovery", settings.recovery_poll_seconds, lambda: recover(deps_for(app)))
     return app

@@ -5,7 +5,7 @@ from souk_kit.db import Database
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import init_outbox
 
-from services.products.models import OutboxMessage
+from services.products.models import OutboxMessage, ProcessedMessage
 from services.products.routes import internal_routes, public
 from services.products.service import catalogue
 from services.products.service.statements import use_generic_plans
@@ -20,7 +20,7 @@ def create_app(settings: ProductsSettings | None = None) -> Flask:
     )
     database: Database = app.extensions["souk_db"]
     use_generic_plans(database.engine)
-    init_outbox(app, database, OutboxMessage, settings)
+    init_outbox(app, database, OutboxMessage, settings, processed=ProcessedMessage)
 
     def fold_listed_counts() -> None:
         with database.new_session() as session, session.begin():

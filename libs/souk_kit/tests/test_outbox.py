@@ -1,13 +1,23 @@
 """The outbox against real PostgreSQL (schema `kit_test`) and a real local HTTP receiver."""
 
 import threading
+import time
 import uuid
 
 import pytest
+from flask import Flask
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
-from souk_kit.outbox import OutboxRelay, apply_once, receive_batch, record_event, send_later
+from souk_kit.outbox import (
+    OutboxRelay,
+    apply_once,
+    forget_processed,
+    init_outbox,
+    receive_batch,
+    record_event,
+    send_later,
+)
 from souk_kit.tests.conftest import Reply
 from souk_kit.tests.models import OutboxMessage, ProcessedMessage
 
@@ -298,3 +308,55 @@ def test_two_relays_running_at_once_deliver_each_message_exactly_once(
     assert sum(delivered) == count
     assert outbox_rows(database) == []
     assert released_in_time and all(released_in_time)
+
+
+def test_processed_ids_older_than_the_keep_window_are_forgotten(database):
+    with database.new_session() as session, session.begin():
+        for age_days in (45, 31, 29, 0):
+            session.execute(
+                text(
+                    "INSERT INTO kit_test.processed_messages (event_id, processed_at) "
+                    "VALUES (:id, now() - make_interval(days => :age))"
+                ),
+                {"id": uuid.uuid4(), "age": age_days},
+            )
+    with database.new_session() as session, session.begin():
+        assert forget_processed(session, ProcessedMessage, keep_days=30, batch=1) == 1
+        assert forget_processed(session, ProcessedMessage, keep_days=30) == 1
+        assert forget_processed(session, ProcessedMessage, keep_days=30) == 0
+    with database.new_session() as session:
+        ages = session.scalars(
+            select(func.extract("day", func.now() - ProcessedMessage.processed_at))
+        ).all()
+    assert sorted(int(age) for age in ages) == [0, 29]
+
+
+def test_a_receivers_relay_forgets_old_ids_in_the_background(database, make_settings):
+    with database.new_session() as session, session.begin():
+        for age_days in (45, 0):
+            session.execute(
+                text(
+                    "INSERT INTO kit_test.processed_messages (event_id, processed_at) "
+                    "VALUES (:id, now() - make_interval(days => :age))"
+                ),
+                {"id": uuid.uuid4(), "age": age_days},
+            )
+
+    def remembered() -> int:
+        with database.new_session() as session:
+            return session.scalar(select(func.count()).select_from(ProcessedMessage))
+
+    app = Flask("receiver")
+    app.config["SOUK_BACKGROUND_WORKERS"] = False  # only the task under test is started
+    settings = make_settings(processed_prune_seconds=0.05)
+    init_outbox(app, database, OutboxMessage, settings, processed=ProcessedMessage)
+    tasks = app.extensions["souk_tasks"]
+    assert set(tasks) == {"outbox", "processed-messages"}
+    tasks["processed-messages"].start()
+    try:
+        deadline = time.monotonic() + 10
+        while remembered() > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert remembered() == 1
+    finally:
+        tasks["processed-messages"].stop()
