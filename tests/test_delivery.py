@@ -169,11 +169,15 @@ def test_an_order_is_picked_up_taken_out_and_delivered_with_the_order_following(
     )
     assert stranger.status_code == 404
 
+    _, idle_id = staff_member(gateway, admin, "courier", "Idle Courier", zone="south")
     board = gateway.get("/api/shipping/couriers?per_page=100", headers=admin).json()["items"]
     mine_on_board = next(c for c in board if c["courier_id"] == courier_id)
     assert mine_on_board["completed_deliveries"] == 1
     assert mine_on_board["active_deliveries"] == 0
     assert mine_on_board["name"] == "Karim Courier"
+    idle_on_board = next(c for c in board if c["courier_id"] == idle_id)
+    assert idle_on_board["name"] == "Idle Courier" and idle_on_board["zone"] == "south"
+    assert idle_on_board["active_deliveries"] == idle_on_board["completed_deliveries"] == 0
 
     again = gateway.post(f"/api/shipping/shipments/{shipment['id']}/deliver", headers=courier)
     assert again.status_code == 409

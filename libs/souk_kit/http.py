@@ -122,12 +122,19 @@ class ServiceClient:
         self, path: str, ids: Iterable[object], parse: Callable[[dict[str, Any]], T]
     ) -> list[T]:
         """`GET <path>?ids=a,b` → the answer's `items`, each read by `parse` (one call for many
-        ids). An answer that is not a list of items, or an item `parse` cannot read, counts as
-        the dependency failing (503)."""
+        ids)."""
         wanted = ",".join(sorted({str(i) for i in ids}))
         if not wanted:
             return []
-        answer = self.get(path, params={"ids": wanted})
+        return self.get_list(path, {"ids": wanted}, parse)
+
+    def get_list(
+        self, path: str, params: dict[str, Any], parse: Callable[[dict[str, Any]], T]
+    ) -> list[T]:
+        """`GET <path>?<params>` → the answer's `items`, each read by `parse`. An answer that is
+        not a list of items, or an item `parse` cannot read, counts as the dependency failing
+        (503)."""
+        answer = self.get(path, params=params)
         try:
             if not answer.ok:
                 raise ValueError(answer.status)

@@ -21,9 +21,9 @@ from services.auth.schemas import (
     RevocationsQuery,
     TokensOut,
     UserCreate,
-    UserIdsQuery,
     UserOut,
     UserQuery,
+    UsersLookupQuery,
     UserUpdate,
 )
 from services.auth.settings import AuthSettings
@@ -196,11 +196,15 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         return {"session_ids": ids, "cursor": cursor}
 
     @internal.get("/users")
-    @validate(query=UserIdsQuery)
-    def users(query: UserIdsQuery) -> Any:
-        """Public facts about many users at once (names, shops, zones) for other services."""
+    @validate(query=UsersLookupQuery)
+    def users(query: UsersLookupQuery) -> Any:
+        """Public facts about many users at once (names, shops, zones) for other services: the
+        given ids, or every user with the given role."""
         with transaction() as session:
-            found = service.users_by_ids(session, query.ids.split(","))
+            if query.ids is not None:
+                found = service.users_by_ids(session, query.ids.split(","))
+            else:
+                found = service.users_with_role(session, query.role)
             return {
                 "items": [
                     {

@@ -79,8 +79,17 @@ class UserQuery(PageQuery):
     q: str | None = Field(None, max_length=100)
 
 
-class UserIdsQuery(BaseModel):
-    ids: str = Field(max_length=40 * 100)
+class UsersLookupQuery(BaseModel):
+    """Either `ids` (comma-separated) or a `role` (every user with it; used for couriers)."""
+
+    ids: str | None = Field(None, max_length=40 * 100)
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def ids_or_role(self) -> Self:
+        if (self.ids is None) == (self.role is None):
+            raise ValueError("give either ids or role")
+        return self
 
 
 class RevocationsQuery(BaseModel):

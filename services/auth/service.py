@@ -332,6 +332,17 @@ def users_by_ids(session: Session, ids: list[str]) -> list[User]:
     return list(session.scalars(select(User).where(User.id.in_(keys))).all())
 
 
+def users_with_role(session: Session, role: str | None) -> list[User]:
+    """Every user with the role that has not been deleted, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == role, User.deleted_at.is_(None))
+            .order_by(User.name, User.id)
+        ).all()
+    )
+
+
 def ensure_admin(session: Session, hasher: PasswordHasher, email: str, password: str) -> bool:
     """Create the first admin unless an admin with this email exists; True if created."""
     if _user_by_email(session, email) is not None:

@@ -42,6 +42,10 @@ class Users(Protocol):
         """The courier's zone (None when none is recorded), cached for a while."""
         ...
 
+    def couriers(self) -> list[UserFacts]:
+        """Every courier account that has not been deleted, by name."""
+        ...
+
 
 def _weight(raw: object) -> Decimal | None:
     if raw is None:
@@ -87,22 +91,26 @@ class ZoneCache:
         return zone
 
 
+def _user_facts(item: dict[str, Any]) -> UserFacts:
+    return UserFacts(
+        id=uuid.UUID(str(item["user_id"])),
+        name=str(item.get("name") or ""),
+        role=str(item.get("role") or ""),
+        zone=item.get("zone") or None,
+        active=bool(item.get("active", True)),
+    )
+
+
 class AuthClient:
     def __init__(self, settings: ServiceSettings, zone_ttl: float) -> None:
         self._client = ServiceClient(settings, "auth")
         self._zones = ZoneCache(zone_ttl)
 
     def users(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserFacts]:
-        def parse(item: dict[str, Any]) -> UserFacts:
-            return UserFacts(
-                id=uuid.UUID(str(item["user_id"])),
-                name=str(item.get("name") or ""),
-                role=str(item.get("role") or ""),
-                zone=item.get("zone") or None,
-                active=bool(item.get("active", True)),
-            )
+        return {facts.id: facts for facts in self._client.get_items("/users", ids, _user_facts)}
 
-        return {facts.id: facts for facts in self._client.get_items("/users", ids, parse)}
+    def couriers(self) -> list[UserFacts]:
+        return self._client.get_list("/users", {"role": "courier"}, _user_facts)
 
     def courier_zone(self, user_id: uuid.UUID) -> str | None:
         def fetch() -> str | None:

@@ -194,24 +194,42 @@ def track(tracking_number: str) -> Any:
 @requires("admin")
 @validate(query=CourierQuery, responses={200: CourierPage})
 def couriers(query: CourierQuery) -> Any:
-    """Couriers that have carried shipments, busiest first, with active and completed counts
-    (names and zones from the auth service; a courier who never picked anything up is not
-    listed, because auth answers only for given ids)."""
+    """Every courier (from the auth service), busiest first, with active and completed counts;
+    idle couriers count zero. Without the auth service, the couriers that have carried
+    shipments are still listed, without names."""
     with transaction() as session:
-        board = service.courier_board(session, query)
-    facts = known_users([row["courier_id"] for row in board["rows"]])
-    items = []
-    for row in board["rows"]:
-        user = facts.get(row["courier_id"])
-        items.append(
+        counts = service.delivery_counts(session)
+    try:
+        facts = {courier.id: courier for courier in users().couriers()}
+    except DependencyError:
+        facts = {}
+    missing = [courier_id for courier_id in counts if courier_id not in facts]
+    if missing and facts:  # carried shipments, no longer a courier (or deleted)
+        facts |= known_users(missing)
+    rows = []
+    for courier_id in counts.keys() | facts.keys():
+        active, completed = counts.get(courier_id, (0, 0))
+        user = facts.get(courier_id)
+        rows.append(
             {
-                **row,
+                "courier_id": courier_id,
                 "name": user.name if user else None,
                 "zone": user.zone if user else None,
                 "active": user.active if user else None,
+                "active_deliveries": active,
+                "completed_deliveries": completed,
             }
         )
-    return CourierPage(items=items, page=query.page, per_page=query.per_page, total=board["total"])
+    rows.sort(
+        key=lambda row: (
+            -row["active_deliveries"],
+            -row["completed_deliveries"],
+            row["name"] or "",
+            str(row["courier_id"]),
+        )
+    )
+    page = rows[query.offset : query.offset + query.per_page]
+    return CourierPage(items=page, page=query.page, per_page=query.per_page, total=len(rows))
 
 
 def internal_routes(internal: Blueprint) -> Blueprint:

@@ -1,3 +1,7 @@
+import uuid
+
+import pytest
+
 from services.auth.tests.conftest import bearer
 
 
@@ -104,3 +108,38 @@ def test_users_lookup_for_services(client, register, internal_headers):
     user_id = register(name="Ada")["user_id"]
     answer = client.get(f"/internal/auth/users?ids={user_id},junk", headers=internal_headers)
     assert answer.json["items"][0]["name"] == "Ada"
+
+
+def test_users_lookup_by_role_lists_every_courier_but_not_deleted_ones(
+    client, tokens, internal_headers
+):
+    admin = tokens.headers("admin")
+    ids = {}
+    for name in ["Zed Courier", "Amal Courier", "Gone Courier"]:
+        created = client.post(
+            "/api/auth/users",
+            json={
+                "email": f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com",
+                "password": "long-enough-password",
+                "name": name,
+                "role": "courier",
+                "zone": "north",
+            },
+            headers=admin,
+        )
+        assert created.status_code == 201, created.json
+        ids[name] = created.json["user_id"]
+    assert client.delete(f"/api/auth/users/{ids['Gone Courier']}", headers=admin).status_code == 200
+
+    answer = client.get("/internal/auth/users?role=courier", headers=internal_headers)
+    assert answer.status_code == 200
+    listed = [item for item in answer.json["items"] if item["user_id"] in ids.values()]
+    assert [item["name"] for item in listed] == ["Amal Courier", "Zed Courier"]
+    assert all(item["role"] == "courier" and item["zone"] == "north" for item in listed)
+
+
+@pytest.mark.parametrize("query", ["", "?ids=x&role=courier", "?role=pilot"])
+def test_users_lookup_needs_either_ids_or_a_known_role(client, internal_headers, query):
+    answer = client.get(f"/internal/auth/users{query}", headers=internal_headers)
+    assert answer.status_code == 400
+    assert answer.json["code"] == "validation_error"

@@ -1,6 +1,6 @@
 """The shipping use cases: quotes from the rate tables, shipments and the courier flow."""
 
-from services.shipping.service.couriers import courier_board
+from services.shipping.service.couriers import delivery_counts
 from services.shipping.service.quotes import Quote, list_methods, quote
 from services.shipping.service.shipments import (
     advance_shipment,
@@ -20,8 +20,8 @@ __all__ = [
     "Quote",
     "advance_shipment",
     "cancel_shipment_of_order",
-    "courier_board",
     "create_shipment",
+    "delivery_counts",
     "events_of",
     "list_methods",
     "list_shipments",

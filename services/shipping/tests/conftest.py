@@ -54,6 +54,12 @@ class FakeUsers:
         facts = self.users([user_id]).get(user_id)
         return facts.zone if facts else None
 
+    def couriers(self) -> list[UserFacts]:
+        if self.down:
+            raise DependencyError(details={"service": "auth"})
+        found = [facts for facts in self.known.values() if facts.role == "courier"]
+        return sorted(found, key=lambda facts: (facts.name, str(facts.id)))
+
 
 @pytest.fixture
 def fake_products() -> FakeProducts:

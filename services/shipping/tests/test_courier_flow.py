@@ -317,3 +317,41 @@ def test_staff_see_couriers_with_active_and_completed_counts(
 
     for role in ["customer", "courier", "seller"]:
         assert client.get("/api/shipping/couriers", headers=tokens.headers(role)).status_code == 403
+
+
+def test_idle_couriers_are_on_the_board_with_zero_counts(client, tokens, new_shipment, fake_users):
+    busy = fake_users.courier(name="Busy Bee")
+    idle = fake_users.courier(zone="south", name="Idle Ida")
+    step(client, tokens, new_shipment()["id"], "pickup", busy)
+
+    answer = client.get("/api/shipping/couriers", headers=tokens.headers("admin"))
+    assert answer.status_code == 200
+    assert [item["courier_id"] for item in answer.json["items"]] == [str(busy), str(idle)]
+    assert answer.json["items"][1] == {
+        "courier_id": str(idle),
+        "name": "Idle Ida",
+        "zone": "south",
+        "active": True,
+        "active_deliveries": 0,
+        "completed_deliveries": 0,
+    }
+    second_page = client.get(
+        "/api/shipping/couriers?per_page=1&page=2", headers=tokens.headers("admin")
+    ).json
+    assert [item["courier_id"] for item in second_page["items"]] == [str(idle)]
+    assert second_page["total"] == 2
+
+
+def test_without_the_auth_service_the_board_shows_couriers_with_shipments_unnamed(
+    client, tokens, new_shipment, fake_users
+):
+    busy = fake_users.courier(name="Busy Bee")
+    fake_users.courier(name="Idle Ida")
+    step(client, tokens, new_shipment()["id"], "pickup", busy)
+    fake_users.down = True
+
+    answer = client.get("/api/shipping/couriers", headers=tokens.headers("admin"))
+    assert answer.status_code == 200
+    [row] = answer.json["items"]
+    assert row["courier_id"] == str(busy) and row["name"] is None
+    assert row["active_deliveries"] == 1
