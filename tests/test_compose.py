@@ -38,6 +38,7 @@ from launcher.settings import REPO_ROOT, Settings
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 ROLES_SQL = REPO_ROOT / "deploy" / "postgres" / "roles.sql"
+SERVICE_ROLE_SQL = REPO_ROOT / "deploy" / "postgres" / "service-role.sql"
 INIT_ROLES = REPO_ROOT / "deploy" / "postgres" / "init-roles.sh"
 HEALTHCHECK = ["CMD", "python", "-m", "deploy.healthcheck"]
 
@@ -322,39 +323,39 @@ def test_secrets_are_made_once_and_each_volume_holds_only_its_own(tmp_path: Path
     assert not (other / "admin" / "admin_password").exists()
 
 
-def _statements() -> list[str]:
-    lines = [re.sub(r"--.*", "", line) for line in ROLES_SQL.read_text().splitlines()]
+def _statements(path: Path) -> list[str]:
+    lines = [re.sub(r"--.*", "", line) for line in path.read_text().splitlines()]
     joined = " ".join(lines).replace("\\gexec", ";")
     return [" ".join(part.split()) for part in joined.split(";") if part.strip()]
 
 
 def test_the_init_script_gives_each_role_only_its_own_schema() -> None:
-    statements = _statements()
-    assert re.findall(r"^services=\"(.*)\"$", INIT_ROLES.read_text(), re.M) == [" ".join(SERVICES)]
-    assert set(re.findall(r"\bsouk_\w+", " ".join(statements))) == {
-        f"souk_{service}" for service in SERVICES
-    }
-    assert "REVOKE ALL ON SCHEMA public FROM PUBLIC" in statements
-    assert 'REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC' in statements
-    for statement in statements:
+    script = INIT_ROLES.read_text()
+    assert re.findall(r"^services=\"(.*)\"$", script, re.M) == [" ".join(SERVICES)]
+    assert "\\set role souk_$service" in script and "\\set schema $service" in script
+
+    database_wide = _statements(ROLES_SQL)
+    assert "REVOKE ALL ON SCHEMA public FROM PUBLIC" in database_wide
+    assert 'REVOKE ALL ON DATABASE :"DBNAME" FROM PUBLIC' in database_wide
+    assert not re.search(r"\bGRANT\b|\bsouk_", " ".join(database_wide))
+
+    per_service = _statements(SERVICE_ROLE_SQL)
+    for statement in per_service:
         assert not re.search(
-            r"\bON (ALL )?(TABLES|SEQUENCES)\b|\bGRANT souk_|\b(SUPERUSER|CREATEDB|CREATEROLE|BYPASSRLS)\b",
+            r"\bON (ALL )?(TABLES|SEQUENCES)\b|\bGRANT :|\b(SUPERUSER|CREATEDB|CREATEROLE|BYPASSRLS)\b",
             statement,
         )
-        roles = set(re.findall(r"\bsouk_(\w+)", statement))
-        schemas = set(
-            re.findall(r"\b(?:SCHEMA (?:IF NOT EXISTS )?|search_path = )(\w+)", statement)
-        )
-        if roles:
-            assert len(roles) == 1 and schemas <= roles, statement
+        # Only the service's own role and schema, never a name spelled out.
+        assert not re.search(r"\bsouk_|\bpublic\b", statement), statement
+        schemas = re.findall(r"\b(?:SCHEMA (?:IF NOT EXISTS )?|search_path = )(\S+)", statement)
+        assert set(schemas) <= {':"schema"'}, statement
         if "GRANT" in statement:
-            assert re.fullmatch(r'GRANT CONNECT ON DATABASE :"DBNAME" TO souk_\w+', statement)
-    for service in SERVICES:
-        assert f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION souk_{service}" in statements
-        assert f"ALTER SCHEMA {service} OWNER TO souk_{service}" in statements
-        (alter,) = [s for s in statements if s.startswith(f"ALTER ROLE souk_{service} WITH")]
-        for attribute in ("NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOBYPASSRLS"):
-            assert attribute in alter.split()
+            assert statement == 'GRANT CONNECT ON DATABASE :"DBNAME" TO :"role"'
+    assert 'CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"role"' in per_service
+    assert 'ALTER SCHEMA :"schema" OWNER TO :"role"' in per_service
+    (alter,) = [s for s in per_service if s.startswith('ALTER ROLE :"role" WITH')]
+    for attribute in ("NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOBYPASSRLS"):
+        assert attribute in alter.split()
 
 
 def _psql() -> Path | None:
@@ -417,6 +418,12 @@ def test_each_role_migrates_its_own_schema_and_can_read_no_other(
 
     superuser = create_engine(url, poolclass=NullPool)
     with superuser.connect() as connection:
+        roles = connection.execute(
+            text(
+                "SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls"
+                " FROM pg_roles WHERE rolname LIKE 'souk\\_%'"
+            )
+        ).all()
         tables = connection.execute(
             text(
                 "SELECT schemaname, tablename, tableowner FROM pg_tables WHERE schemaname = ANY(:s)"
@@ -424,6 +431,12 @@ def test_each_role_migrates_its_own_schema_and_can_read_no_other(
             {"s": list(SERVICES)},
         ).all()
     superuser.dispose()
+    assert {row.rolname for row in roles} >= {f"souk_{service}" for service in SERVICES}
+    for role in roles:
+        if role.rolname.removeprefix("souk_") in SERVICES:
+            assert role.rolcanlogin, role
+            assert not (role.rolsuper or role.rolcreatedb or role.rolcreaterole), role
+            assert not role.rolbypassrls, role
     assert {row.schemaname for row in tables} == set(SERVICES)
     assert [row for row in tables if row.tableowner != f"souk_{row.schemaname}"] == []
     one_table = {row.schemaname: row.tablename for row in tables}

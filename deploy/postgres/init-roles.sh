@@ -1,6 +1,7 @@
 #!/bin/sh
 # The postgres-init job (official PostgreSQL image, run as the unprivileged souk uid):
-# create or update one role per service, each owning only its own schema (roles.sql).
+# create or update one role per service, each owning only its own schema (roles.sql, then
+# service-role.sql once per service).
 #
 # Reads the superuser's and every role's password from the PostgreSQL secrets volume and
 # hands them to psql on standard input, so they never appear in a process listing.
@@ -26,14 +27,17 @@ read_secret() {
 PGPASSWORD=$(read_secret postgres_password)
 export PGPASSWORD
 
-variables=""
+script="\\i '$here/roles.sql'
+"
 for service in $services; do
     password=$(read_secret "${service}_password")
-    variables="$variables\\set ${service}_password $password
+    script="$script\\set role souk_$service
+\\set schema $service
+\\set password $password
+\\i '$here/service-role.sql'
 "
 done
 
-printf '%s' "$variables" |
-    psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --file - --file "$here/roles.sql"
+printf '%s' "$script" | psql --no-psqlrc --quiet --set ON_ERROR_STOP=1 --file -
 
 echo "init-roles: a role for each of: $services"
