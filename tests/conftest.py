@@ -154,57 +154,84 @@ def _worker_offset() -> tuple[str, int]:
     return f"-{worker}", 100 * (int(worker.removeprefix("gw")) + 1)
 
 
-@pytest.fixture(scope="session")
-def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
+def stack_env(
+    var_dir: Path, gateway_port: int, internal_port: int, service_base_port: int, **settings: str
+) -> dict[str, str]:
+    """The environment of a test stack: this process's own, without what the launcher derives,
+    with the stack's folder and ports (moved apart per xdist worker), sign-in limits loose
+    enough for tests, and `settings` (SOUK_REPLICAS="1", …) on top."""
     suffix, offset = _worker_offset()
-    var_dir = REPO_ROOT / "var" / f"test-stack{suffix}"
-    database = f"souk_e2e{suffix.replace('-', '_')}"
-    admin_email = "admin-e2e@example.com"
-    admin_password = secrets.token_urlsafe(16)
-
     env = {key: value for key, value in os.environ.items() if key not in _LAUNCHER_DERIVED}
     env.update(
         {
-            "SOUK_VAR_DIR": str(var_dir),
-            "SOUK_GATEWAY_PORT": str(GATEWAY_PORT + offset),
-            "SOUK_INTERNAL_PORT": str(INTERNAL_PORT + offset),
-            "SOUK_SERVICE_BASE_PORT": str(SERVICE_BASE_PORT + offset),
-            "SOUK_REPLICAS": str(REPLICAS),
-            "SOUK_DEMO": "0",
-            "SOUK_ADMIN_EMAIL": admin_email,
-            "SOUK_ADMIN_PASSWORD": admin_password,
+            "SOUK_VAR_DIR": f"{var_dir}{suffix}",
+            "SOUK_GATEWAY_PORT": str(gateway_port + offset),
+            "SOUK_INTERNAL_PORT": str(internal_port + offset),
+            "SOUK_SERVICE_BASE_PORT": str(service_base_port + offset),
             "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
             "SOUK_GATEWAY_AUTH_BURST": "1000",
             "SOUK_START_TIMEOUT": "120",
+            **settings,
         }
     )
+    return env
 
-    # A stack left behind by an interrupted run would hold the ports.
-    if supervisor.is_running(supervisor.Paths.from_settings(Settings.from_env(env))):
+
+def clear_stack(env: Mapping[str, str]) -> None:
+    """Stop and remove what an interrupted run of this stack left behind (it would hold the
+    ports and the data folder), its own embedded PostgreSQL included."""
+    settings = Settings.from_env(env)
+    if supervisor.is_running(supervisor.Paths.from_settings(settings)):
         run_launcher(env, "down")
-    shutil.rmtree(var_dir, ignore_errors=True)
-    url = postgres_database(database)
-    postgres.drop_database(url, database)
-    env["DATABASE_URL"] = postgres_database(database)
+    if "DATABASE_URL" not in env:
+        postgres.stop(settings.pg_data_dir)
+    shutil.rmtree(settings.var_dir, ignore_errors=True)
 
+
+@contextmanager
+def launched(env: Mapping[str, str], what: str) -> Iterator[subprocess.CompletedProcess[str]]:
+    """`python -m launcher up --detach` (what it printed), and `down` afterwards."""
     try:
         started = run_launcher(env, "up", "--detach")
         if started.returncode != 0:
-            pytest.fail(
-                f"the stack did not start:\n{started.stdout}\n{started.stderr}", pytrace=False
-            )
+            pytest.fail(f"{what} did not start:\n{started.stdout}\n{started.stderr}", pytrace=False)
+        yield started
+    finally:
+        run_launcher(env, "down")
+
+
+@pytest.fixture(scope="session")
+def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
+    suffix, _ = _worker_offset()
+    database = f"souk_e2e{suffix.replace('-', '_')}"
+    admin_email = "admin-e2e@example.com"
+    admin_password = secrets.token_urlsafe(16)
+    env = stack_env(
+        REPO_ROOT / "var" / "test-stack",
+        GATEWAY_PORT,
+        INTERNAL_PORT,
+        SERVICE_BASE_PORT,
+        SOUK_REPLICAS=str(REPLICAS),
+        SOUK_DEMO="0",
+        SOUK_ADMIN_EMAIL=admin_email,
+        SOUK_ADMIN_PASSWORD=admin_password,
+    )
+    env["DATABASE_URL"] = postgres_database(database)
+    clear_stack(env)
+    postgres.drop_database(env["DATABASE_URL"], database)
+    env["DATABASE_URL"] = postgres_database(database)
+
+    with launched(env, "the stack"):
         settings = Settings.from_env(env)
         yield Stack(
             url=settings.gateway_url,
             internal_url=settings.internal_url,
             admin_email=admin_email,
             admin_password=admin_password,
-            var_dir=var_dir,
+            var_dir=settings.var_dir,
             service_token=(settings.secrets_dir / "service_token").read_text().strip(),
             env=env,
         )
-    finally:
-        run_launcher(env, "down")
 
 
 class GatewaySession(requests.Session):

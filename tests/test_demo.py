@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +15,17 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from launcher import postgres, supervisor
+from launcher import postgres
 from launcher.demo import DOMAIN, LOGINS_FILE, MARKER, SHOPS
 from launcher.settings import REPO_ROOT, Settings
-from tests.conftest import _LAUNCHER_DERIVED, GatewaySession, _worker_offset, run_launcher
+from tests.conftest import (
+    GatewaySession,
+    _worker_offset,
+    clear_stack,
+    launched,
+    run_launcher,
+    stack_env,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,43 +62,30 @@ def sign_in(gateway: GatewaySession, email: str, password: str) -> dict[str, str
 
 @pytest.fixture(scope="module")
 def demo(postgres_database: Callable[[str], str]) -> Iterator[DemoStack]:
-    suffix, offset = _worker_offset()
-    var_dir = REPO_ROOT / "var" / f"test-demo-stack{suffix}"
+    suffix, _ = _worker_offset()
     database = f"souk_e2e_demo{suffix.replace('-', '_')}"
     admin_email = "admin-demo@example.com"
     admin_password = secrets.token_urlsafe(16)
-    env = {key: value for key, value in os.environ.items() if key not in _LAUNCHER_DERIVED}
-    env.update(
-        {
-            "SOUK_VAR_DIR": str(var_dir),
-            "SOUK_GATEWAY_PORT": str(GATEWAY_PORT + offset),
-            "SOUK_INTERNAL_PORT": str(INTERNAL_PORT + offset),
-            "SOUK_SERVICE_BASE_PORT": str(SERVICE_BASE_PORT + offset),
-            "SOUK_REPLICAS": "1",
-            "SOUK_DEMO": "1",
-            "SOUK_ADMIN_EMAIL": admin_email,
-            "SOUK_ADMIN_PASSWORD": admin_password,
-            "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
-            "SOUK_GATEWAY_AUTH_BURST": "1000",
-            "SOUK_START_TIMEOUT": "120",
-        }
+    env = stack_env(
+        REPO_ROOT / "var" / "test-demo-stack",
+        GATEWAY_PORT,
+        INTERNAL_PORT,
+        SERVICE_BASE_PORT,
+        SOUK_REPLICAS="1",
+        SOUK_DEMO="1",
+        SOUK_ADMIN_EMAIL=admin_email,
+        SOUK_ADMIN_PASSWORD=admin_password,
     )
-    settings = Settings.from_env(env)
-    if supervisor.is_running(supervisor.Paths.from_settings(settings)):
-        run_launcher(env, "down")
-    shutil.rmtree(var_dir, ignore_errors=True)
-    postgres.drop_database(postgres_database(database), database)
+    env["DATABASE_URL"] = postgres_database(database)
+    clear_stack(env)
+    postgres.drop_database(env["DATABASE_URL"], database)
     env["DATABASE_URL"] = postgres_database(database)
 
-    try:
-        started = run_launcher(env, "up", "--detach")
-        if started.returncode != 0:
-            pytest.fail(f"the demo stack did not start:\n{started.stdout}\n{started.stderr}")
+    with launched(env, "the demo stack") as started:
+        settings = Settings.from_env(env)
         with GatewaySession(settings.gateway_url) as gateway:
             admin = sign_in(gateway, admin_email, admin_password)
         yield DemoStack(env, settings, started.stdout, admin)
-    finally:
-        run_launcher(env, "down")
 
 
 @pytest.fixture

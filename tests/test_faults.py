@@ -11,7 +11,6 @@ for every second.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import threading
 import time
@@ -23,15 +22,9 @@ from typing import Any
 import pytest
 import requests
 
-from launcher import health, postgres, supervisor
+from launcher import health, postgres
 from launcher.settings import REPO_ROOT, SERVICES, Settings
-from tests.conftest import (
-    _LAUNCHER_DERIVED,
-    GatewaySession,
-    Stack,
-    _worker_offset,
-    run_launcher,
-)
+from tests.conftest import GatewaySession, Stack, clear_stack, launched, stack_env
 
 pytestmark = pytest.mark.e2e
 
@@ -50,54 +43,33 @@ ADDRESS = {"name": "Ines Buyer", "line1": "1 Mill Lane", "city": "Fes", "country
 
 @pytest.fixture(scope="module")
 def fault_stack() -> Iterator[Stack]:
-    suffix, offset = _worker_offset()
-    var_dir = REPO_ROOT / "var" / f"test-faults{suffix}"
     admin_email = "admin-faults@example.com"
     admin_password = uuid.uuid4().hex
-    env = {key: value for key, value in os.environ.items() if key not in _LAUNCHER_DERIVED}
-    env.update(
-        {
-            "SOUK_VAR_DIR": str(var_dir),
-            "SOUK_GATEWAY_PORT": str(GATEWAY_PORT + offset),
-            "SOUK_INTERNAL_PORT": str(INTERNAL_PORT + offset),
-            "SOUK_SERVICE_BASE_PORT": str(SERVICE_BASE_PORT + offset),
-            "SOUK_REPLICAS": "2",
-            "SOUK_DEMO": "0",
-            "SOUK_ADMIN_EMAIL": admin_email,
-            "SOUK_ADMIN_PASSWORD": admin_password,
-            "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
-            "SOUK_GATEWAY_AUTH_BURST": "1000",
-            "SOUK_START_TIMEOUT": "120",
-            "SOUK_RECOVERY_AFTER_SECONDS": str(RECOVERY_AFTER_SECONDS),
-            "SOUK_RECOVERY_POLL_SECONDS": str(RECOVERY_POLL_SECONDS),
-        }
+    env = stack_env(
+        REPO_ROOT / "var" / "test-faults",
+        GATEWAY_PORT,
+        INTERNAL_PORT,
+        SERVICE_BASE_PORT,
+        SOUK_REPLICAS="2",
+        SOUK_DEMO="0",
+        SOUK_ADMIN_EMAIL=admin_email,
+        SOUK_ADMIN_PASSWORD=admin_password,
+        SOUK_RECOVERY_AFTER_SECONDS=str(RECOVERY_AFTER_SECONDS),
+        SOUK_RECOVERY_POLL_SECONDS=str(RECOVERY_POLL_SECONDS),
     )
     env.pop("SOUK_PG_PORT", None)  # its own server on a unix socket only
-    settings = Settings.from_env(env)
-
-    # Whatever an interrupted run left behind would hold the ports or the data folder.
-    if supervisor.is_running(supervisor.Paths.from_settings(settings)):
-        run_launcher(env, "down")
-    postgres.stop(settings.pg_data_dir)
-    shutil.rmtree(var_dir, ignore_errors=True)
-    try:
-        started = run_launcher(env, "up", "--detach")
-        if started.returncode != 0:
-            pytest.fail(
-                f"the fault stack did not start:\n{started.stdout}\n{started.stderr}",
-                pytrace=False,
-            )
+    clear_stack(env)
+    with launched(env, "the fault stack"):
+        settings = Settings.from_env(env)
         yield Stack(
             url=settings.gateway_url,
             internal_url=settings.internal_url,
             admin_email=admin_email,
             admin_password=admin_password,
-            var_dir=var_dir,
+            var_dir=settings.var_dir,
             service_token=(settings.secrets_dir / "service_token").read_text().strip(),
             env=env,
         )
-    finally:
-        run_launcher(env, "down")
 
 
 @pytest.fixture(scope="module")
