@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -262,6 +263,36 @@ def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> di
     answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
     assert answer.status_code == 200, answer.text
     return bearer(answer.json()["access_token"])
+
+
+def new_customer(gateway: GatewaySession, name: str = "Buyer") -> dict[str, str]:
+    """A newly registered customer, signed in."""
+    email = f"buyer-{uuid.uuid4().hex[:10]}@example.com"
+    registered = gateway.post(
+        "/api/auth/register", json={"email": email, "password": PASSWORD, "name": name}
+    )
+    assert registered.status_code == 201, registered.text
+    return sign_in(gateway, email)
+
+
+def new_product(
+    gateway: GatewaySession, seller: dict[str, str], *, price: str = "19.99", stock: int = 20
+) -> str:
+    """A product of `seller` that inventory already holds stock for (its stock row arrives by
+    the outbox, so a cart or checkout right after creating it could otherwise miss it)."""
+    answer = gateway.post(
+        "/api/products",
+        json={"name": f"Brass lamp {uuid.uuid4().hex[:6]}", "price": price, "stock": stock},
+        headers=seller,
+    )
+    assert answer.status_code == 201, answer.text
+    product_id: str = answer.json()["id"]
+    wait_until(
+        lambda: gateway.get(f"/api/inventory/{product_id}", headers=seller).status_code == 200,
+        20,
+        "inventory to hold the new product's stock",
+    )
+    return product_id
 
 
 @pytest.fixture(scope="session")

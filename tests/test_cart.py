@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
+from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -31,34 +31,6 @@ def shops(gateway: GatewaySession, admin: dict[str, str]) -> list[dict[str, str]
         assert created.status_code == 201, created.text
         sellers.append(sign_in(gateway, email))
     return sellers
-
-
-def new_customer(gateway: GatewaySession) -> dict[str, str]:
-    email = f"cart-buyer-{uuid.uuid4().hex[:8]}@example.com"
-    registered = gateway.post(
-        "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Buyer"}
-    )
-    assert registered.status_code == 201, registered.text
-    return sign_in(gateway, email)
-
-
-def new_product(
-    gateway: GatewaySession, seller: dict[str, str], stock: int = 10, price: str = "19.99"
-) -> str:
-    """A product that inventory already holds stock for (stock rows arrive by the outbox)."""
-    answer = gateway.post(
-        "/api/products",
-        json={"name": f"Lamp {uuid.uuid4().hex[:6]}", "price": price, "stock": stock},
-        headers=seller,
-    )
-    assert answer.status_code == 201, answer.text
-    product_id = answer.json()["id"]
-    wait_until(
-        lambda: gateway.get(f"/api/inventory/{product_id}", headers=seller).status_code == 200,
-        20,
-        "inventory to hold the new product's stock",
-    )
-    return product_id
 
 
 def add(gateway: GatewaySession, buyer: dict[str, str], product_id: str, quantity: int = 1):

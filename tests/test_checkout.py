@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, Stack, sign_in, wait_until
+from tests.conftest import (
+    PASSWORD,
+    GatewaySession,
+    Stack,
+    new_customer,
+    new_product,
+    sign_in,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -47,33 +55,6 @@ def new_seller(gateway: GatewaySession, admin: dict[str, str]) -> tuple[dict[str
     return sign_in(gateway, email), created.json()["user_id"]
 
 
-def new_customer(gateway: GatewaySession) -> dict[str, str]:
-    email = f"checkout-buyer-{uuid.uuid4().hex[:10]}@example.com"
-    registered = gateway.post(
-        "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Omar Buyer"}
-    )
-    assert registered.status_code == 201, registered.text
-    return sign_in(gateway, email)
-
-
-def new_product(
-    gateway: GatewaySession, seller: dict[str, str], price: str, stock: int = 20
-) -> str:
-    answer = gateway.post(
-        "/api/products",
-        json={"name": f"Copper pot {uuid.uuid4().hex[:6]}", "price": price, "stock": stock},
-        headers=seller,
-    )
-    assert answer.status_code == 201, answer.text
-    product_id = answer.json()["id"]
-    wait_until(
-        lambda: gateway.get(f"/api/inventory/{product_id}", headers=seller).status_code == 200,
-        20,
-        "inventory to hold the new product's stock",
-    )
-    return product_id
-
-
 def add_to_cart(
     gateway: GatewaySession, buyer: dict[str, str], product_id: str, quantity: int = 1
 ) -> None:
@@ -96,8 +77,8 @@ def eventually(check: Callable[[], bool], what: str) -> None:
 def test_a_buyer_browses_buys_from_two_shops_cancels_and_sees_the_refund(gateway, admin):
     potter, _ = new_seller(gateway, admin)
     weaver, _ = new_seller(gateway, admin)
-    pot = new_product(gateway, potter, "30.00", stock=10)
-    rug = new_product(gateway, weaver, "45.50", stock=5)
+    pot = new_product(gateway, potter, price="30.00", stock=10)
+    rug = new_product(gateway, weaver, price="45.50", stock=5)
     offer = gateway.post(f"/api/products/{pot}/offers", json={"percent_off": 10}, headers=potter)
     assert offer.status_code == 201, offer.text
     buyer = new_customer(gateway)
@@ -190,7 +171,7 @@ def test_a_buyer_browses_buys_from_two_shops_cancels_and_sees_the_refund(gateway
 
 def test_a_declined_card_is_refused_and_keeps_the_cart_and_the_stock(gateway, admin):
     seller, _ = new_seller(gateway, admin)
-    pot = new_product(gateway, seller, "12.00", stock=4)
+    pot = new_product(gateway, seller, price="12.00", stock=4)
     buyer = new_customer(gateway)
     add_to_cart(gateway, buyer, pot, 3)
 
@@ -229,8 +210,8 @@ def test_checkout_refuses_bad_input_and_the_wrong_people(gateway, admin):
 def test_a_seller_sees_their_orders_and_sales_figures(gateway, admin):
     seller, seller_id = new_seller(gateway, admin)
     other, _ = new_seller(gateway, admin)
-    pot = new_product(gateway, seller, "12.50", stock=20)
-    rug = new_product(gateway, other, "40.00", stock=20)
+    pot = new_product(gateway, seller, price="12.50", stock=20)
+    rug = new_product(gateway, other, price="40.00", stock=20)
     first, second = new_customer(gateway), new_customer(gateway)
     add_to_cart(gateway, first, pot, 2)
     add_to_cart(gateway, first, rug, 1)
@@ -263,7 +244,7 @@ def test_a_seller_sees_their_orders_and_sales_figures(gateway, admin):
 
 def test_two_hundred_buyers_racing_for_fifty_units_never_oversell(gateway, admin):
     seller, _ = new_seller(gateway, admin)
-    pot = new_product(gateway, seller, "9.99", stock=50)
+    pot = new_product(gateway, seller, price="9.99", stock=50)
     with ThreadPoolExecutor(max_workers=16) as pool:
         buyers = list(pool.map(lambda _: new_customer(gateway), range(200)))
         list(pool.map(lambda b: add_to_cart(gateway, b, pot, 1), buyers))

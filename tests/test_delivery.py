@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
+from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -40,31 +40,6 @@ def staff_member(
 def seller(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:
     headers, _ = staff_member(gateway, admin, "seller", "Shop keeper", shop_name="Delivery shop")
     return headers
-
-
-def new_customer(gateway: GatewaySession) -> dict[str, str]:
-    email = f"delivery-buyer-{uuid.uuid4().hex[:8]}@example.com"
-    registered = gateway.post(
-        "/api/auth/register", json={"email": email, "password": PASSWORD, "name": "Rania Buyer"}
-    )
-    assert registered.status_code == 201, registered.text
-    return sign_in(gateway, email)
-
-
-def new_product(gateway: GatewaySession, seller: dict[str, str], stock: int = 20) -> str:
-    answer = gateway.post(
-        "/api/products",
-        json={"name": f"Brass lamp {uuid.uuid4().hex[:6]}", "price": "30.00", "stock": stock},
-        headers=seller,
-    )
-    assert answer.status_code == 201, answer.text
-    product_id = answer.json()["id"]
-    wait_until(
-        lambda: gateway.get(f"/api/inventory/{product_id}", headers=seller).status_code == 200,
-        20,
-        "inventory to hold the new product's stock",
-    )
-    return product_id
 
 
 def place_order(

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
+from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -26,25 +26,6 @@ def seller(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:
     )
     assert created.status_code == 201, created.text
     return sign_in(gateway, email)
-
-
-def new_customer(gateway: GatewaySession, name: str) -> dict[str, str]:
-    email = f"reviewer-{uuid.uuid4().hex[:8]}@example.com"
-    registered = gateway.post(
-        "/api/auth/register", json={"email": email, "password": PASSWORD, "name": name}
-    )
-    assert registered.status_code == 201, registered.text
-    return sign_in(gateway, email)
-
-
-def new_product(gateway: GatewaySession, seller: dict[str, str], stock: int = 10) -> str:
-    answer = gateway.post(
-        "/api/products",
-        json={"name": f"Rug {uuid.uuid4().hex[:6]}", "price": "30.00", "stock": stock},
-        headers=seller,
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()["id"]
 
 
 def review(gateway, who, product_id, rating, comment="Fine"):
