@@ -47,13 +47,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, every: float = 0.01
+) -> None:
+    """Poll `condition` every `every` seconds until it holds; fail the test after `timeout`."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+        time.sleep(every)
 
 
 def port_is_open(port: int) -> bool:
@@ -73,6 +75,20 @@ class Stack:
     var_dir: Path
     service_token: str
     env: Mapping[str, str]
+
+    @classmethod
+    def of(cls, env: Mapping[str, str]) -> Stack:
+        """The stack a launcher started with `env` (its admin from SOUK_ADMIN_*)."""
+        settings = Settings.from_env(env)
+        return cls(
+            url=settings.gateway_url,
+            internal_url=settings.internal_url,
+            admin_email=env["SOUK_ADMIN_EMAIL"],
+            admin_password=env["SOUK_ADMIN_PASSWORD"],
+            var_dir=settings.var_dir,
+            service_token=(settings.secrets_dir / "service_token").read_text().strip(),
+            env=env,
+        )
 
     @property
     def settings(self) -> Settings:
@@ -223,16 +239,7 @@ def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
     env["DATABASE_URL"] = postgres_database(database)
 
     with launched(env, "the stack"):
-        settings = Settings.from_env(env)
-        yield Stack(
-            url=settings.gateway_url,
-            internal_url=settings.internal_url,
-            admin_email=admin_email,
-            admin_password=admin_password,
-            var_dir=settings.var_dir,
-            service_token=(settings.secrets_dir / "service_token").read_text().strip(),
-            env=env,
-        )
+        yield Stack.of(env)
 
 
 class GatewaySession(requests.Session):
@@ -273,6 +280,21 @@ def new_customer(gateway: GatewaySession, name: str = "Buyer") -> dict[str, str]
     )
     assert registered.status_code == 201, registered.text
     return sign_in(gateway, email)
+
+
+def new_staff(
+    gateway: GatewaySession, admin: dict[str, str], role: str, name: str, **extra: str
+) -> tuple[dict[str, str], str]:
+    """A new seller or courier created by the admin (`shop_name=`, `zone=` as the role needs),
+    signed in; returns (headers, user id)."""
+    email = f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    created = gateway.post(
+        "/api/auth/users",
+        json={"email": email, "password": PASSWORD, "name": name, "role": role, **extra},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    return sign_in(gateway, email), created.json()["user_id"]
 
 
 def new_product(

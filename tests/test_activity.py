@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, sign_in, wait_until
+from tests.conftest import PASSWORD, GatewaySession, new_staff, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -17,20 +17,7 @@ def iso(moment: datetime) -> str:
 
 @pytest.fixture(scope="module")
 def seller(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:
-    email = f"activity-shop-{uuid.uuid4().hex[:8]}@example.com"
-    created = gateway.post(
-        "/api/auth/users",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Shop keeper",
-            "role": "seller",
-            "shop_name": "Activity shop",
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    return sign_in(gateway, email)
+    return new_staff(gateway, admin, "seller", "Shop keeper", shop_name="Activity shop")[0]
 
 
 def new_customer(gateway: GatewaySession) -> tuple[dict[str, str], str]:

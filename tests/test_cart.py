@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
+from tests.conftest import (
+    GatewaySession,
+    new_customer,
+    new_product,
+    new_staff,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -14,23 +20,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def shops(gateway: GatewaySession, admin: dict[str, str]) -> list[dict[str, str]]:
     """Four sellers, each signed in."""
-    sellers = []
-    for number in range(4):
-        email = f"cart-shop{number}-{uuid.uuid4().hex[:8]}@example.com"
-        created = gateway.post(
-            "/api/auth/users",
-            json={
-                "email": email,
-                "password": PASSWORD,
-                "name": f"Shop keeper {number}",
-                "role": "seller",
-                "shop_name": f"Cart shop {number}",
-            },
-            headers=admin,
-        )
-        assert created.status_code == 201, created.text
-        sellers.append(sign_in(gateway, email))
-    return sellers
+    return [
+        new_staff(gateway, admin, "seller", f"Shop keeper {n}", shop_name=f"Cart shop {n}")[0]
+        for n in range(4)
+    ]
 
 
 def add(gateway: GatewaySession, buyer: dict[str, str], product_id: str, quantity: int = 1):

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import (
-    PASSWORD,
     GatewaySession,
     Stack,
     new_customer,
     new_product,
-    sign_in,
+    new_staff,
     wait_until,
 )
 
@@ -36,23 +35,6 @@ ADDRESS = {
 def gateway(stack: Stack) -> Iterator[GatewaySession]:
     with GatewaySession(stack.url, timeout=60) as gateway:
         yield gateway
-
-
-def new_seller(gateway: GatewaySession, admin: dict[str, str]) -> tuple[dict[str, str], str]:
-    email = f"checkout-shop-{uuid.uuid4().hex[:8]}@example.com"
-    created = gateway.post(
-        "/api/auth/users",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Shop keeper",
-            "role": "seller",
-            "shop_name": f"Shop {email[:18]}",
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    return sign_in(gateway, email), created.json()["user_id"]
 
 
 def add_to_cart(
@@ -75,8 +57,12 @@ def eventually(check: Callable[[], bool], what: str) -> None:
 
 
 def test_a_buyer_browses_buys_from_two_shops_cancels_and_sees_the_refund(gateway, admin):
-    potter, _ = new_seller(gateway, admin)
-    weaver, _ = new_seller(gateway, admin)
+    potter, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
+    weaver, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
     pot = new_product(gateway, potter, price="30.00", stock=10)
     rug = new_product(gateway, weaver, price="45.50", stock=5)
     offer = gateway.post(f"/api/products/{pot}/offers", json={"percent_off": 10}, headers=potter)
@@ -170,7 +156,9 @@ def test_a_buyer_browses_buys_from_two_shops_cancels_and_sees_the_refund(gateway
 
 
 def test_a_declined_card_is_refused_and_keeps_the_cart_and_the_stock(gateway, admin):
-    seller, _ = new_seller(gateway, admin)
+    seller, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
     pot = new_product(gateway, seller, price="12.00", stock=4)
     buyer = new_customer(gateway)
     add_to_cart(gateway, buyer, pot, 3)
@@ -200,7 +188,9 @@ def test_checkout_refuses_bad_input_and_the_wrong_people(gateway, admin):
     bad_key = gateway.post("/api/orders", json={}, headers={**buyer, "Idempotency-Key": "a b"})
     assert bad_key.status_code == 400
     assert gateway.post("/api/orders", json={}).status_code == 401
-    seller, _ = new_seller(gateway, admin)
+    seller, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
     assert gateway.post("/api/orders", json={}, headers=seller).status_code == 403
     assert gateway.get("/api/orders", params={"from": "soon"}, headers=buyer).status_code == 400
     assert gateway.get(f"/api/orders/{uuid.uuid4()}", headers=buyer).status_code == 404
@@ -208,8 +198,12 @@ def test_checkout_refuses_bad_input_and_the_wrong_people(gateway, admin):
 
 
 def test_a_seller_sees_their_orders_and_sales_figures(gateway, admin):
-    seller, seller_id = new_seller(gateway, admin)
-    other, _ = new_seller(gateway, admin)
+    seller, seller_id = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
+    other, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
     pot = new_product(gateway, seller, price="12.50", stock=20)
     rug = new_product(gateway, other, price="40.00", stock=20)
     first, second = new_customer(gateway), new_customer(gateway)
@@ -243,7 +237,9 @@ def test_a_seller_sees_their_orders_and_sales_figures(gateway, admin):
 
 
 def test_two_hundred_buyers_racing_for_fifty_units_never_oversell(gateway, admin):
-    seller, _ = new_seller(gateway, admin)
+    seller, _ = new_staff(
+        gateway, admin, "seller", "Shop keeper", shop_name=f"Shop {uuid.uuid4().hex[:8]}"
+    )
     pot = new_product(gateway, seller, price="9.99", stock=50)
     with ThreadPoolExecutor(max_workers=16) as pool:
         buyers = list(pool.map(lambda _: new_customer(gateway), range(200)))

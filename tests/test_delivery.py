@@ -3,12 +3,11 @@ with the buyer's order and the public tracking page following every step; and co
 for one parcel, of whom exactly one gets it."""
 
 import threading
-import uuid
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
+from tests.conftest import GatewaySession, new_customer, new_product, new_staff, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -22,23 +21,9 @@ ADDRESS = {
 }
 
 
-def staff_member(
-    gateway: GatewaySession, admin: dict[str, str], role: str, name: str, **extra: str
-) -> tuple[dict[str, str], str]:
-    """A new seller or courier, signed in; returns (headers, user id)."""
-    email = f"delivery-{role}-{uuid.uuid4().hex[:8]}@example.com"
-    created = gateway.post(
-        "/api/auth/users",
-        json={"email": email, "password": PASSWORD, "name": name, "role": role, **extra},
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    return sign_in(gateway, email), created.json()["user_id"]
-
-
 @pytest.fixture(scope="module")
 def seller(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:
-    headers, _ = staff_member(gateway, admin, "seller", "Shop keeper", shop_name="Delivery shop")
+    headers, _ = new_staff(gateway, admin, "seller", "Shop keeper", shop_name="Delivery shop")
     return headers
 
 
@@ -81,7 +66,7 @@ def shipment_of(gateway: GatewaySession, buyer: dict[str, str], order_id: str) -
 def test_an_order_is_picked_up_taken_out_and_delivered_with_the_order_following(
     gateway, admin, seller
 ):
-    courier, courier_id = staff_member(gateway, admin, "courier", "Karim Courier", zone="north")
+    courier, courier_id = new_staff(gateway, admin, "courier", "Karim Courier", zone="north")
     buyer = new_customer(gateway)
     product = new_product(gateway, seller)
 
@@ -144,7 +129,7 @@ def test_an_order_is_picked_up_taken_out_and_delivered_with_the_order_following(
     )
     assert stranger.status_code == 404
 
-    _, idle_id = staff_member(gateway, admin, "courier", "Idle Courier", zone="south")
+    _, idle_id = new_staff(gateway, admin, "courier", "Idle Courier", zone="south")
     board = gateway.get("/api/shipping/couriers?per_page=100", headers=admin).json()["items"]
     mine_on_board = next(c for c in board if c["courier_id"] == courier_id)
     assert mine_on_board["completed_deliveries"] == 1
@@ -160,8 +145,8 @@ def test_an_order_is_picked_up_taken_out_and_delivered_with_the_order_following(
 
 
 def test_the_wrong_people_and_the_wrong_order_of_steps_are_refused(gateway, admin, seller):
-    courier, _ = staff_member(gateway, admin, "courier", "First Courier", zone="north")
-    other, _ = staff_member(gateway, admin, "courier", "Other Courier", zone="north")
+    courier, _ = new_staff(gateway, admin, "courier", "First Courier", zone="north")
+    other, _ = new_staff(gateway, admin, "courier", "Other Courier", zone="north")
     buyer = new_customer(gateway)
     order = place_order(gateway, buyer, new_product(gateway, seller))
     shipment = shipment_of(gateway, buyer, order["order_id"])
@@ -188,9 +173,7 @@ def test_the_wrong_people_and_the_wrong_order_of_steps_are_refused(gateway, admi
 
 
 def test_ten_couriers_race_for_one_parcel_and_exactly_one_gets_it(gateway, admin, seller):
-    couriers = [
-        staff_member(gateway, admin, "courier", f"Racer {n}", zone="north") for n in range(10)
-    ]
+    couriers = [new_staff(gateway, admin, "courier", f"Racer {n}", zone="north") for n in range(10)]
     buyer = new_customer(gateway)
     order = place_order(gateway, buyer, new_product(gateway, seller))
     shipment = shipment_of(gateway, buyer, order["order_id"])

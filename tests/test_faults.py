@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,8 +23,19 @@ import pytest
 import requests
 
 from launcher import health, postgres
-from launcher.settings import REPO_ROOT, SERVICES, Settings
-from tests.conftest import GatewaySession, Stack, clear_stack, launched, stack_env
+from launcher.settings import REPO_ROOT, SERVICES
+from tests.conftest import (
+    GatewaySession,
+    Stack,
+    clear_stack,
+    launched,
+    new_customer,
+    new_product,
+    new_staff,
+    sign_in,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +48,6 @@ RECOVERY_AFTER_SECONDS = 6
 RECOVERY_POLL_SECONDS = 1
 # Long enough for a crashed checkout to be settled by the recovery loop, with room to spare.
 SETTLE_TIMEOUT = 4 * RECOVERY_AFTER_SECONDS + 10
-PASSWORD = "faults-e2e-password"
 ADDRESS = {"name": "Ines Buyer", "line1": "1 Mill Lane", "city": "Fes", "country": "MA"}
 
 
@@ -60,16 +70,7 @@ def fault_stack() -> Iterator[Stack]:
     env.pop("SOUK_PG_PORT", None)  # its own server on a unix socket only
     clear_stack(env)
     with launched(env, "the fault stack"):
-        settings = Settings.from_env(env)
-        yield Stack(
-            url=settings.gateway_url,
-            internal_url=settings.internal_url,
-            admin_email=admin_email,
-            admin_password=admin_password,
-            var_dir=settings.var_dir,
-            service_token=(settings.secrets_dir / "service_token").read_text().strip(),
-            env=env,
-        )
+        yield Stack.of(env)
 
 
 @pytest.fixture(scope="module")
@@ -86,67 +87,12 @@ def admin(fault_stack: Stack, gateway: GatewaySession) -> dict[str, str]:
 # --- waiting -------------------------------------------------------------------------------
 
 
-def eventually(check: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:
-    """Poll `check` every `every` seconds until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
-
-
 # --- the shop ------------------------------------------------------------------------------
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def sign_in(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, str]:
-    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
-    assert answer.status_code == 200, answer.text
-    return bearer(answer.json()["access_token"])
-
-
-def new_seller(gateway: GatewaySession, admin: dict[str, str]) -> tuple[dict[str, str], str]:
-    email = f"faults-shop-{uuid.uuid4().hex[:8]}@example.com"
-    created = gateway.post(
-        "/api/auth/users",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Rug weaver",
-            "role": "seller",
-            "shop_name": f"Rugs {email[12:20]}",
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    return sign_in(gateway, email), created.json()["user_id"]
-
-
-def new_product(gateway: GatewaySession, seller: dict[str, str], stock: int) -> str:
-    answer = gateway.post(
-        "/api/products",
-        json={"name": f"Wool rug {uuid.uuid4().hex[:6]}", "price": "25.00", "stock": stock},
-        headers=seller,
-    )
-    assert answer.status_code == 201, answer.text
-    product_id: str = answer.json()["id"]
-    eventually(
-        lambda: gateway.get(f"/api/inventory/{product_id}", headers=seller).status_code == 200,
-        20,
-        "inventory to hold the new product's stock",
-    )
-    return product_id
 
 
 def new_buyer(gateway: GatewaySession, product_id: str | None = None, quantity: int = 1) -> Any:
     """A signed-in customer, with `quantity` of the product in the cart when one is given."""
-    email = f"faults-buyer-{uuid.uuid4().hex[:10]}@example.com"
-    registered = gateway.post("/api/auth/register", json={"email": email, "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    buyer = sign_in(gateway, email)
+    buyer = new_customer(gateway)
     if product_id is not None:
         added = gateway.post(
             "/api/cart", json={"product_id": product_id, "quantity": quantity}, headers=buyer
@@ -259,7 +205,7 @@ def wait_until_restarted(stack: Stack, killed: dict[str, int], timeout: float = 
         services = {name.split(":")[0] for name in killed}
         return all(health.health_status(stack.url, service) == 200 for service in services)
 
-    eventually(restarted, timeout, f"supervisord to restart {', '.join(killed)}", every=0.25)
+    wait_until(restarted, timeout, f"supervisord to restart {', '.join(killed)}", every=0.25)
 
 
 def replica_healthy(stack: Stack, name: str) -> bool:
@@ -281,7 +227,7 @@ def everything_healthy(stack: Stack) -> bool:
 def test_killing_a_replica_of_every_service_under_load_fails_no_read_and_loses_no_order(
     fault_stack: Stack, gateway: GatewaySession, admin: dict[str, str]
 ) -> None:
-    seller, _ = new_seller(gateway, admin)
+    seller, _ = new_staff(gateway, admin, "seller", "Rug weaver", shop_name="Rugs")
     product = new_product(gateway, seller, stock=200)
     reader = new_buyer(gateway, product)
     buyers = new_buyers(gateway, 18, product, quantity=1)
@@ -333,7 +279,7 @@ def test_killing_a_replica_of_every_service_under_load_fails_no_read_and_loses_n
             checkouts.submit(check_out_until_answered, fault_stack.url, buyer) for buyer in buyers
         ]
         try:
-            eventually(
+            wait_until(
                 lambda: sum(f.done() for f in placing) >= 3, 60, "the first checkouts", every=0.01
             )
             killed = pids_of(fault_stack, victims)
@@ -349,11 +295,11 @@ def test_killing_a_replica_of_every_service_under_load_fails_no_read_and_loses_n
     assert len(cut_by_kill) <= len(victims), cut_by_kill
     assert sum(read_count) > 50  # the load really ran through the kills
     acknowledged = [order_id for order_id, _ in outcomes]
-    eventually(lambda: nothing_pending(gateway, buyers), SETTLE_TIMEOUT, "orders to settle")
+    wait_until(lambda: nothing_pending(gateway, buyers), SETTLE_TIMEOUT, "orders to settle")
     for buyer, order_id, (_, answers) in zip(buyers, acknowledged, outcomes, strict=True):
         paid = [o["order_id"] for o in orders_of(gateway, buyer, "paid")]
         assert paid == [order_id], f"answers {answers}; paid orders {paid}"
-    eventually(
+    wait_until(
         lambda: levels(gateway, seller, product)["reserved"] == 0, 20, "every hold to settle"
     )
     assert levels(gateway, seller, product)["stock"] == 200 - len(buyers)
@@ -362,7 +308,7 @@ def test_killing_a_replica_of_every_service_under_load_fails_no_read_and_loses_n
 def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_money(
     fault_stack: Stack, gateway: GatewaySession, admin: dict[str, str]
 ) -> None:
-    seller, _ = new_seller(gateway, admin)
+    seller, _ = new_staff(gateway, admin, "seller", "Rug weaver", shop_name="Rugs")
     product = new_product(gateway, seller, stock=100)
     buyers = new_buyers(gateway, 12, product, quantity=2)
     orders_service = [program("orders", r) for r in range(fault_stack.settings.replicas)]
@@ -394,7 +340,7 @@ def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_mon
     # Four at a time, so the kill finds some orders paid, some half-way, some not yet begun.
     with ThreadPoolExecutor(max_workers=4) as pool:
         placing = [pool.submit(check_out_once, b) for b in buyers]
-        eventually(mid_checkout, 60, "checkouts to be under way", every=0.005)
+        wait_until(mid_checkout, 60, "checkouts to be under way", every=0.005)
         kill(killed)
         outcomes = [f.result() for f in placing]
 
@@ -403,7 +349,7 @@ def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_mon
     # Cut off by the crash: a 502 from the gateway, never a 500 or a hang.
     assert {answer[:3] for answer, order_id in outcomes if order_id is None} <= {"502"}, outcomes
     wait_until_restarted(fault_stack, killed)
-    eventually(lambda: nothing_pending(gateway, buyers), SETTLE_TIMEOUT, "recovery to settle")
+    wait_until(lambda: nothing_pending(gateway, buyers), SETTLE_TIMEOUT, "recovery to settle")
 
     paid: dict[str, int] = {}
     for buyer in buyers:
@@ -423,7 +369,7 @@ def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_mon
                     assert payment["refunded_amount"] == payment["amount"], order
     assert acknowledged <= set(paid), "a checkout answered 201 is not paid"
 
-    eventually(
+    wait_until(
         lambda: levels(gateway, seller, product)["reserved"] == 0,
         20,
         "no stock held for unpaid orders",
@@ -439,7 +385,7 @@ def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_mon
 def test_a_postgresql_outage_answers_json_503s_and_the_services_recover_by_themselves(
     fault_stack: Stack, gateway: GatewaySession, admin: dict[str, str]
 ) -> None:
-    seller, seller_id = new_seller(gateway, admin)
+    seller, seller_id = new_staff(gateway, admin, "seller", "Rug weaver", shop_name="Rugs")
     product = new_product(gateway, seller, stock=50)
     listing = f"/api/products?seller_id={seller_id}"
     assert gateway.get(listing).status_code == 200  # the anonymous list is in the gateway cache
@@ -489,7 +435,7 @@ def test_a_postgresql_outage_answers_json_503s_and_the_services_recover_by_thems
     assert cached.status_code == 200
     assert cached.headers["X-Cache-Status"] in ("HIT", "STALE", "UPDATING")
 
-    eventually(lambda: everything_healthy(fault_stack), 60, "every replica to be healthy again")
+    wait_until(lambda: everything_healthy(fault_stack), 60, "every replica to be healthy again")
     order = gateway.get(f"/api/orders/{placed_before}", headers=before)
     assert order.status_code == 200, order.text
     assert order.json()["status"] == "paid"
@@ -497,12 +443,12 @@ def test_a_postgresql_outage_answers_json_503s_and_the_services_recover_by_thems
     assert gateway.get(f"/api/orders/{placed_after}", headers=during).json()["status"] == "paid"
     # The background relays survived the outage: the cart empties, the catalogue's stock copy
     # follows inventory.
-    eventually(
+    wait_until(
         lambda: gateway.get("/api/cart", headers=during).json()["items"] == [],
         20,
         "the cart to be emptied after the checkout",
     )
-    eventually(
+    wait_until(
         lambda: gateway.get(f"/api/products/{product}", headers=seller).json()["stock"] == 47,
         20,
         "the catalogue to show the stock left",

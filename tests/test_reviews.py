@@ -5,27 +5,20 @@ import uuid
 
 import pytest
 
-from tests.conftest import PASSWORD, GatewaySession, new_customer, new_product, sign_in, wait_until
+from tests.conftest import (
+    GatewaySession,
+    new_customer,
+    new_product,
+    new_staff,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def seller(gateway: GatewaySession, admin: dict[str, str]) -> dict[str, str]:
-    email = f"reviews-shop-{uuid.uuid4().hex[:8]}@example.com"
-    created = gateway.post(
-        "/api/auth/users",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Shop keeper",
-            "role": "seller",
-            "shop_name": "Reviewed shop",
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    return sign_in(gateway, email)
+    return new_staff(gateway, admin, "seller", "Shop keeper", shop_name="Reviewed shop")[0]
 
 
 def review(gateway, who, product_id, rating, comment="Fine"):
