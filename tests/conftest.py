@@ -205,6 +205,17 @@ def clear_stack(env: Mapping[str, str]) -> None:
     shutil.rmtree(settings.var_dir, ignore_errors=True)
 
 
+def clear_stack_and_database(
+    env: dict[str, str], postgres_database: Callable[[str], str], database: str
+) -> None:
+    """`clear_stack`, then point `env` at an empty `database` on the test server (dropped only
+    once the old stack, which may still hold connections to it, is down)."""
+    env["DATABASE_URL"] = postgres_database(database)
+    clear_stack(env)
+    postgres.drop_database(env["DATABASE_URL"], database)
+    env["DATABASE_URL"] = postgres_database(database)
+
+
 @contextmanager
 def launched(env: Mapping[str, str], what: str) -> Iterator[subprocess.CompletedProcess[str]]:
     """`python -m launcher up --detach` (what it printed), and `down` afterwards."""
@@ -233,10 +244,7 @@ def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
         SOUK_ADMIN_EMAIL=admin_email,
         SOUK_ADMIN_PASSWORD=admin_password,
     )
-    env["DATABASE_URL"] = postgres_database(database)
-    clear_stack(env)
-    postgres.drop_database(env["DATABASE_URL"], database)
-    env["DATABASE_URL"] = postgres_database(database)
+    clear_stack_and_database(env, postgres_database, database)
 
     with launched(env, "the stack"):
         yield Stack.of(env)

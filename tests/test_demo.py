@@ -15,13 +15,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from launcher import postgres
 from launcher.demo import DOMAIN, LOGINS_FILE, MARKER, SHOPS
 from launcher.settings import REPO_ROOT, Settings
 from tests.conftest import (
     GatewaySession,
     _worker_offset,
-    clear_stack,
+    clear_stack_and_database,
     launched,
     run_launcher,
     stack_env,
@@ -76,10 +75,7 @@ def demo(postgres_database: Callable[[str], str]) -> Iterator[DemoStack]:
         SOUK_ADMIN_EMAIL=admin_email,
         SOUK_ADMIN_PASSWORD=admin_password,
     )
-    env["DATABASE_URL"] = postgres_database(database)
-    clear_stack(env)
-    postgres.drop_database(env["DATABASE_URL"], database)
-    env["DATABASE_URL"] = postgres_database(database)
+    clear_stack_and_database(env, postgres_database, database)
 
     with launched(env, "the demo stack") as started:
         settings = Settings.from_env(env)
