@@ -203,9 +203,8 @@ def couriers(query: CourierQuery) -> Any:
         facts = {courier.id: courier for courier in users().couriers()}
     except DependencyError:
         facts = {}
-    missing = [courier_id for courier_id in counts if courier_id not in facts]
-    if missing and facts:  # carried shipments, no longer a courier (or deleted)
-        facts |= known_users(missing)
+    else:  # who carried shipments but is no longer a courier (or was deleted)
+        facts |= known_users([courier_id for courier_id in counts if courier_id not in facts])
     rows = []
     for courier_id in counts.keys() | facts.keys():
         active, completed = counts.get(courier_id, (0, 0))

@@ -1,3 +1,4 @@
+import dataclasses
 import uuid
 
 from sqlalchemy import select
@@ -355,3 +356,15 @@ def test_without_the_auth_service_the_board_shows_couriers_with_shipments_unname
     [row] = answer.json["items"]
     assert row["courier_id"] == str(busy) and row["name"] is None
     assert row["active_deliveries"] == 1
+
+
+def test_someone_no_longer_a_courier_stays_on_the_board_with_their_name(
+    client, tokens, new_shipment, fake_users
+):
+    former = fake_users.courier(name="Old Hand")
+    step(client, tokens, new_shipment()["id"], "pickup", former)
+    fake_users.known[former] = dataclasses.replace(fake_users.known[former], role="seller")
+
+    answer = client.get("/api/shipping/couriers", headers=tokens.headers("admin"))
+    [row] = [item for item in answer.json["items"] if item["courier_id"] == str(former)]
+    assert (row["name"], row["active_deliveries"]) == ("Old Hand", 1)
