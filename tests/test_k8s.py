@@ -23,8 +23,10 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 from kubernetes_validate import utils as kubernetes_validate
 from souk_kit import SERVICES
+from souk_kit.migrations import alembic_config
 from souk_kit.settings import ServiceSettings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -213,7 +215,7 @@ def test_the_committed_base_is_what_the_code_generates() -> None:
 
 
 def test_the_check_notices_an_edited_or_extra_file(tmp_path: Path) -> None:
-    shutil.copytree(BASE, tmp_path / "base")
+    manifests.write(tmp_path / "base")
     assert manifests.differences(tmp_path / "base") == []
     edited = tmp_path / "base" / "services" / "cart.yaml"
     edited.write_text(edited.read_text().replace("memory: 512Mi", "memory: 513Mi", 1))
@@ -635,6 +637,18 @@ def test_the_migrate_job_migrates_every_service_and_the_pods_wait_for_it(
     assert migrate.migrate_all(tmp_path) == list(SERVICES)
     assert [s for s in SERVICES if not wait.is_migrated(s, k8s_database)] == []
     assert wait.main({"SOUK_SERVICE": "cart", "DATABASE_URL": k8s_database}) == 0
+    # Behind the image: wait. Ahead of it (a newer release migrated): start.
+    script = ScriptDirectory.from_config(alembic_config("products", k8s_database))
+    first = next(r.revision for r in script.walk_revisions() if r.down_revision is None)
+    assert first not in script.get_heads()
+    engine = create_engine(k8s_database, poolclass=NullPool)
+    for version, ready in ((first, False), ("9999_from_a_newer_release", True)):
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE products.alembic_version SET version_num = :v"), {"v": version}
+            )
+        assert wait.is_migrated("products", k8s_database) is ready, version
+    engine.dispose()
     environ = {"SOUK_ADMIN_EMAIL": "root@k8s.example", "SOUK_ADMIN_PASSWORD": "a-long-password-1"}
     assert migrate.ensure_first_admin(tmp_path, environ) is True
     assert migrate.ensure_first_admin(tmp_path, environ) is False

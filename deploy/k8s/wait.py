@@ -1,9 +1,11 @@
 """A service pod's init container: wait until the migrate Job has brought its schema to head.
 
 Kubernetes has no `depends_on`; without this a new pod of a new release could start on the
-old schema. It connects with the service's own DATABASE_URL and compares the schema's
-Alembic version table with the migrations in the image, every 2 s, for up to
-`SOUK_MIGRATION_WAIT_SECONDS` (default 600); then it exits 1 and Kubernetes retries the pod.
+old schema. It connects with the service's own DATABASE_URL and reads the schema's Alembic
+version table every 2 s, for up to `SOUK_MIGRATION_WAIT_SECONDS` (default 600); then it
+exits 1 and Kubernetes retries the pod. It lets the pod start when the schema is at the
+image's head, or ahead of it (a revision this image does not know: a newer release has
+migrated, and a pod of the old one restarting during the rollout must not be held back).
 """
 
 from __future__ import annotations
@@ -24,17 +26,21 @@ POLL_SECONDS = 2.0
 
 
 def is_migrated(service: str, database_url: str) -> bool:
-    """True when `service`'s schema is at the head revision of the image's migrations."""
+    """True when `service`'s schema is at (or past) the head of the image's migrations."""
     if not (SERVICES_DIR / service / "migrations" / "env.py").exists():
         return True
-    heads = set(ScriptDirectory.from_config(alembic_config(service, database_url)).get_heads())
+    script = ScriptDirectory.from_config(alembic_config(service, database_url))
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"version_table_schema": service})
-            return set(context.get_current_heads()) == heads
+            current = set(context.get_current_heads())
     finally:
         engine.dispose()
+    if not current:
+        return False
+    known = {revision.revision for revision in script.walk_revisions()}
+    return current == set(script.get_heads()) or not current <= known
 
 
 def wait(service: str, database_url: str, timeout: float) -> bool:
