@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 SUPERUSER = "postgres"
 SYSTEM_USER = "embedded_postgres"
@@ -141,10 +142,14 @@ def _initialise(data_dir: Path) -> None:
 def _hand_over_to_system_user(data_dir: Path) -> None:
     """PostgreSQL refuses to run as root: give its files to an unprivileged user."""
     entry = _ensure_system_user()
+    # The user runs with its own group only (see _identity), so the "other" bits are the
+    # ones that must let it through every parent folder and read the binaries.
+    _make_traversable(data_dir)
+    install_dir = _install_dir()
+    _make_traversable(install_dir)
+    if not os.stat(install_dir / "bin" / "postgres").st_mode & 0o001:
+        _make_readable(install_dir)
     if data_dir.stat().st_uid != entry.pw_uid:
-        _make_traversable(data_dir)
-        _make_traversable(_install_dir())
-        _make_readable(_install_dir())
         os.chown(data_dir, entry.pw_uid, entry.pw_gid)
     data_dir.chmod(0o700)
 
@@ -228,9 +233,9 @@ def _run(
             stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
-            user=run_as,
             cwd="/",
             check=False,
+            **_identity(run_as),
         )
         output.seek(0)
         result.stdout = output.read()
@@ -239,6 +244,18 @@ def _run(
         tail = _tail(log) if log and log.exists() else ""
         raise PostgresError(f"{program} {' '.join(args)} failed:\n{result.stdout}{tail}")
     return result
+
+
+def _identity(user: str | None) -> dict[str, Any]:
+    """subprocess arguments that run a program as `user` with only that user's own group.
+
+    Changing the user alone would keep root's group and supplementary groups, and a folder
+    such as a 0700 /root would then be judged by its group bits and refuse traversal.
+    """
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _owner(data_dir: Path) -> str | None:

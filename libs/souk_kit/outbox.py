@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, Response, current_app, g, has_request_context
 from prometheus_client import Counter
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -74,12 +74,25 @@ class ProcessedMessageMixin:
 
 
 def send_later(
-    session: Session, model: type[OutboxMixin], destination: str, path: str, payload: dict[str, Any]
+    session: Session,
+    model: type[OutboxMixin],
+    destination: str,
+    path: str,
+    payload: dict[str, Any],
+    *,
+    before_answer: bool = False,
 ) -> None:
-    """Queue a message for `POST /internal/<destination><path>`, committed with the caller's work."""
-    session.add(model(destination=destination, path=path, payload=payload))
+    """Queue a message for `POST /internal/<destination><path>`, committed with the caller's work.
+
+    With `before_answer`, the request that wrote it also delivers it once its work is
+    committed and before it answers, so the caller's next request sees the effect (the relay
+    still retries it if that delivery fails)."""
+    message = model(event_id=uuid.uuid4(), destination=destination, path=path, payload=payload)
+    session.add(message)
     if has_request_context():
         g.souk_outbox_written = True
+        if before_answer:
+            g.setdefault("souk_outbox_before_answer", []).append(message.event_id)
 
 
 def apply_once(session: Session, model: type[ProcessedMessageMixin], event_id: str) -> bool:
@@ -123,7 +136,6 @@ class OutboxRelay:
     def deliver_due(self) -> int:
         """Deliver one batch of due messages; returns how many were delivered."""
         model = self._model
-        delivered = 0
         with self._database.new_session() as session, session.begin():
             due = session.scalars(
                 select(model)
@@ -132,12 +144,29 @@ class OutboxRelay:
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
             ).all()
-            groups: dict[tuple[str, str], list[OutboxMixin]] = defaultdict(list)
-            for message in due:
-                groups[(message.destination, message.path)].append(message)
-            for (destination, path), messages in groups.items():
-                delivered += self._deliver(session, destination, path, messages)
-        return delivered
+            return self._deliver_grouped(session, due)
+
+    def deliver_now(self, event_ids: Iterable[uuid.UUID]) -> int:
+        """Deliver these messages now, due or not; returns how many were delivered. Waits for
+        a relay round that holds any of them (it delivers them, or leaves them here to try)."""
+        model = self._model
+        with self._database.new_session() as session, session.begin():
+            messages = session.scalars(
+                select(model)
+                .where(model.event_id.in_(list(event_ids)), model.dead_at.is_(None))
+                .order_by(model.id)
+                .with_for_update()
+            ).all()
+            return self._deliver_grouped(session, messages)
+
+    def _deliver_grouped(self, session: Session, messages: Iterable[OutboxMixin]) -> int:
+        groups: dict[tuple[str, str], list[OutboxMixin]] = defaultdict(list)
+        for message in messages:
+            groups[(message.destination, message.path)].append(message)
+        return sum(
+            self._deliver(session, destination, path, batch)
+            for (destination, path), batch in groups.items()
+        )
 
     def _deliver(
         self, session: Session, destination: str, path: str, messages: list[OutboxMixin]
@@ -217,6 +246,18 @@ def init_outbox(
                         return
 
         start_periodic(app, "processed-messages", settings.processed_prune_seconds, forget)
+
+    @app.after_request
+    def deliver_before_answering(response: Response) -> Response:
+        event_ids = g.pop("souk_outbox_before_answer", None)
+        if event_ids and app.config.get("SOUK_BACKGROUND_WORKERS", True):
+            try:
+                relay.deliver_now(event_ids)
+            except Exception:
+                log.warning(
+                    "could not deliver %s at once; the relay will", event_ids, exc_info=True
+                )
+        return response
 
     @app.teardown_request
     def wake_relay(_exc: BaseException | None) -> None:

@@ -205,6 +205,87 @@ def test_record_event_queues_an_activity_event(database):
     assert row.payload["at"]
 
 
+def test_deliver_now_sends_just_the_named_messages_due_or_not(database, relay, fake_service):
+    ids = queue(
+        database,
+        ("cart", "/checked-out", {"n": 1}),
+        ("cart", "/checked-out", {"n": 2}),
+        ("activity", "/events", {"n": 3}),
+    )
+    with database.new_session() as session, session.begin():
+        session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() + interval '1h'"))
+
+    assert relay.deliver_now([uuid.UUID(ids[0]), uuid.UUID(ids[2])]) == 2
+
+    sent = sorted(m["event_id"] for hit in fake_service.hits for m in hit.body["messages"])
+    assert sent == sorted([ids[0], ids[2]])
+    assert [str(row.event_id) for row in outbox_rows(database)] == [ids[1]]
+    assert relay.deliver_now([uuid.UUID(ids[0])]) == 0  # already delivered: nothing to send
+    assert len(fake_service.hits) == 2
+
+
+def test_a_failed_delivery_now_is_left_to_the_relay(database, relay, fake_service):
+    fake_service.default = Reply(503, {})
+    [event_id] = queue(database, ("cart", "/checked-out", {"n": 1}))
+
+    assert relay.deliver_now([uuid.UUID(event_id)]) == 0
+
+    [row] = outbox_rows(database)
+    assert row.attempts == 1 and row.dead_at is None
+
+
+def receiving_app(database, make_settings, fake_service) -> Flask:
+    """An app whose one route writes a message to be delivered before its answer (and raises
+    after writing it when asked to)."""
+    app = Flask("sender")
+    settings = make_settings(internal_url=fake_service.url, outbox_poll_seconds=3600)
+    init_outbox(app, database, OutboxMessage, settings)
+    # Delivering before the answer is the relay's work: on once the (idle) relay is set up.
+    app.config["SOUK_BACKGROUND_WORKERS"] = True
+
+    @app.post("/write/<n>")
+    def write(n: str) -> tuple[dict, int]:
+        with database.new_session() as session, session.begin():
+            payload = {"n": int(n)}
+            send_later(session, OutboxMessage, "cart", "/checked-out", payload, before_answer=True)
+            send_later(session, OutboxMessage, "activity", "/events", payload)
+            if int(n) < 0:
+                raise ValueError("the change failed")
+        return {}, 201
+
+    @app.errorhandler(ValueError)
+    def refused(_error: ValueError) -> tuple[dict, int]:
+        return {"code": "refused"}, 400
+
+    return app
+
+
+def test_a_message_sent_before_the_answer_arrives_before_the_client_reads_it(
+    database, make_settings, fake_service
+):
+    app = receiving_app(database, make_settings, fake_service)
+
+    answer = app.test_client().post("/write/7")
+
+    assert answer.status_code == 201
+    delivered = [hit for hit in fake_service.hits if hit.path == "/internal/cart/checked-out"]
+    assert [hit.body["messages"][0]["payload"] for hit in delivered] == [{"n": 7}]
+    # Only the message asked for: the other one waits for the relay.
+    assert [row.destination for row in outbox_rows(database)] == ["activity"]
+
+
+def test_a_message_of_a_rolled_back_change_is_never_sent_before_the_answer(
+    database, make_settings, fake_service
+):
+    app = receiving_app(database, make_settings, fake_service)
+
+    answer = app.test_client().post("/write/-1")
+
+    assert answer.status_code == 400
+    assert fake_service.hits == []
+    assert outbox_rows(database) == []
+
+
 # --- the receiving side ----------------------------------------------------------------------
 
 

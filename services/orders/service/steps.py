@@ -68,6 +68,7 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
             "cart",
             "/checked-out",
             {"user_id": user_id, "order_id": str(order_id), "lines": lines},
+            before_answer=True,  # the buyer's next look at the cart finds it emptied
         )
         for line in lines:
             send_later(session, OutboxMessage, "products", "/sales", line)

@@ -63,8 +63,9 @@ def _flush_checking_sku(session: Session, product: Product) -> None:
 def create_product(
     session: Session, identity: Identity, body: ProductCreate, settings: ProductsSettings
 ) -> Product:
-    """A new product of the caller's; its opening stock goes to inventory through the outbox and
-    into the stock read model at version 0, so the catalogue shows it at once."""
+    """A new product of the caller's; its opening stock goes to inventory through the outbox,
+    delivered before the answer, and into the stock read model at version 0, so the catalogue
+    shows it at once."""
     product = Product(
         seller_id=user_uuid(identity),
         name=body.name,
@@ -83,6 +84,7 @@ def create_product(
         "inventory",
         "/items",
         {"product_id": str(product.id), "seller_id": str(product.seller_id), "stock": body.stock},
+        before_answer=True,  # sellable, and its stock editable, from the seller's next request
     )
     record_event(
         session,
