@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from souk_kit import SERVICES
@@ -61,7 +61,11 @@ def compose_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Gate
 
 
 def write_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Path:
-    config = compose_gateway_config(environ, config_dir)
+    return write_config(compose_gateway_config(environ, config_dir), config_dir)
+
+
+def write_config(config: GatewayConfig, config_dir: Path) -> Path:
+    """nginx.conf for `config` in `config_dir`, with its docs, log links and extra folder."""
     text = render_nginx_conf(TEMPLATE.read_text(), config)
     config.extra_dir.mkdir(parents=True, exist_ok=True)
     write_docs(config.docs_dir)
@@ -80,10 +84,13 @@ def write_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Path:
     return target_file
 
 
-def main() -> int:
+ConfigWriter = Callable[[Mapping[str, str], Path], Path]
+
+
+def main(write: ConfigWriter = write_gateway_config) -> int:
     config_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else GATEWAY_CONFIG_DIR
     try:
-        path = write_gateway_config(os.environ, config_dir)
+        path = write(os.environ, config_dir)
     except (OSError, ValueError) as error:
         print(f"souk: cannot write the gateway configuration: {error}", file=sys.stderr)
         return 1

@@ -10,17 +10,15 @@ compose names each replica. The nginx container mounts the folder read-only and 
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from souk_kit import SERVICES
 
-from clients.swagger import write_docs
-from deploy.gateway import CONFIG_FILE, LOG_LINKS, compose_gateway_config
-from deploy.layout import GATEWAY_CONFIG_DIR, SERVICE_PORT
-from launcher.gateway import TEMPLATE, GatewayConfig, render_nginx_conf
+from deploy.gateway import compose_gateway_config, main, write_config
+from deploy.layout import SERVICE_PORT
+from launcher.gateway import GatewayConfig
 
 
 def upstream(service: str) -> str:
@@ -36,32 +34,8 @@ def k8s_gateway_config(environ: Mapping[str, str], config_dir: Path) -> GatewayC
 
 
 def write_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Path:
-    config = k8s_gateway_config(environ, config_dir)
-    text = render_nginx_conf(TEMPLATE.read_text(), config)
-    config.extra_dir.mkdir(parents=True, exist_ok=True)
-    write_docs(config.docs_dir)
-    config.log_dir.mkdir(parents=True, exist_ok=True)
-    for name, target in LOG_LINKS.items():
-        link = config.log_dir / name
-        link.unlink(missing_ok=True)
-        link.symlink_to(target)
-    target_file = config_dir / CONFIG_FILE
-    target_file.write_text(text)
-    # nginx's master process reads it as root, its workers never do.
-    target_file.chmod(0o644)
-    return target_file
-
-
-def main() -> int:
-    config_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else GATEWAY_CONFIG_DIR
-    try:
-        path = write_gateway_config(os.environ, config_dir)
-    except (OSError, ValueError) as error:
-        print(f"souk: cannot write the gateway configuration: {error}", file=sys.stderr)
-        return 1
-    print(f"souk: gateway configuration written to {path}", flush=True)
-    return 0
+    return write_config(k8s_gateway_config(environ, config_dir), config_dir)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(write_gateway_config))
