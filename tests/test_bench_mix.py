@@ -48,7 +48,8 @@ def test_the_mixed_workload_runs_cleanly_and_reports(
     names = {row.name for row in mix.per_request}
     assert names >= VISITOR_REQUESTS
     assert {"shopper: product", "shopper: add to cart", "shopper: cart"} <= names
-    assert all(row.requests > 0 and row.p99_ms >= row.p50_ms for row in mix.per_request)
+    odd = [row for row in mix.per_request if not (row.requests > 0 and row.p99_ms >= row.p50_ms)]
+    assert odd == []
     # Visitors' reads come from the gateway's cache, shoppers' reads bypass it.
     assert set(mix.cache) <= {"HIT", "STALE", "UPDATING", "EXPIRED", "MISS", "BYPASS"}
     assert mix.cache.get("HIT", 0) > 0 and mix.cache.get("BYPASS", 0) > 0
