@@ -3,6 +3,15 @@
 # It holds no secret: credentials come from volumes or the environment at run time.
 
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
+
+# The web front end, built once here; the gateway-config job copies it where nginx serves it.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./
+RUN npm run build
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -26,6 +35,7 @@ COPY services ./services
 COPY gateway ./gateway
 COPY deploy ./deploy
 COPY clients ./clients
+COPY --from=web /web/dist ./web/dist
 # Editable, as in a checkout: souk_kit finds services/*/migrations and the launcher finds
 # gateway/nginx.conf beside the code. pip check proves the layer above matches pyproject.toml.
 RUN pip install --no-deps --editable . && pip check

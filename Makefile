@@ -39,6 +39,7 @@ logs:
 
 test: $(INSTALLED)
 	$(PY) -m launcher ensure-nginx
+	$(PY) -m launcher ensure-chromium
 	$(PY) -m pytest libs services tests $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

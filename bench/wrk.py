@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from launcher.nginx import install_system_package
+from launcher.programs import install_system_package
 
 SUMMARY_LUA = r"""
 paths = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,8 +26,10 @@ from deploy.layout import (
     SERVICE_PORT,
     replica_names,
 )
+from launcher.files import make_readable
 from launcher.gateway import TEMPLATE, GatewayConfig, render_nginx_conf
 from launcher.settings import Settings
+from launcher.web import DIST
 
 CONFIG_FILE = "nginx.conf"
 # In the nginx container: these exist in the official image and its master process is root.
@@ -57,6 +60,7 @@ def compose_gateway_config(environ: Mapping[str, str], config_dir: Path) -> Gate
         temp_dir=TEMP_DIR,
         extra_dir=config_dir / "public.d",
         docs_dir=config_dir / "docs",
+        web_dir=config_dir / "web",
     )
 
 
@@ -69,6 +73,7 @@ def write_config(config: GatewayConfig, config_dir: Path) -> Path:
     text = render_nginx_conf(TEMPLATE.read_text(), config)
     config.extra_dir.mkdir(parents=True, exist_ok=True)
     write_docs(config.docs_dir)
+    publish_web(config.web_dir)
     config.log_dir.mkdir(parents=True, exist_ok=True)
     for name, target in LOG_LINKS.items():
         link = config.log_dir / name
@@ -82,6 +87,20 @@ def write_config(config: GatewayConfig, config_dir: Path) -> Path:
     partial.chmod(0o644)
     partial.replace(target_file)
     return target_file
+
+
+def publish_web(web_dir: Path) -> None:
+    """The image's web front end build (web/dist), copied where the gateway serves it."""
+    if not (DIST / "index.html").is_file():
+        raise OSError(f"the image holds no web front end build in {DIST}")
+    if web_dir.resolve() == DIST.resolve():
+        return
+    partial = web_dir.with_name(f".{web_dir.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(DIST, partial)
+    make_readable(partial)
+    shutil.rmtree(web_dir, ignore_errors=True)
+    partial.rename(web_dir)
 
 
 ConfigWriter = Callable[[Mapping[str, str], Path], Path]

@@ -1,4 +1,4 @@
-"""`python -m launcher up [--detach] | down | status | ensure-nginx`."""
+"""`python -m launcher up [--detach] | down | status | ensure-nginx | ensure-chromium`."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 from launcher import stack
 from launcher.gateway import GatewayConfigError
-from launcher.nginx import NginxMissingError, ensure_nginx
 from launcher.postgres import PostgresError
+from launcher.programs import ProgramMissingError, ensure_chromium, ensure_nginx
 from launcher.settings import Settings, SettingsError
 
 _EXPECTED_FAILURES = (
     GatewayConfigError,
-    NginxMissingError,
+    ProgramMissingError,
     PostgresError,
     SettingsError,
     stack.LaunchError,
@@ -31,11 +31,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("down", help="stop everything `up` started")
     commands.add_parser("status", help="health of each service through the gateway")
     commands.add_parser("ensure-nginx", help="install nginx if it is missing")
+    commands.add_parser(
+        "ensure-chromium", help="install Chromium (for the browser tests) if it is missing"
+    )
     args = parser.parse_args(argv)
 
     try:
         if args.command == "ensure-nginx":
             print(f"nginx: {ensure_nginx()}")
+            return 0
+        if args.command == "ensure-chromium":
+            print(f"chromium: {ensure_chromium()}")
             return 0
         settings = Settings.from_env()
         if args.command == "up":

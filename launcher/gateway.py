@@ -52,6 +52,7 @@ class GatewayConfig:
     events_rate: str = "50r/s"  # per address, POST /api/activity/events
     events_burst: int = 100
     docs_dir: Path = REPO_ROOT / "var" / "gateway" / "docs"  # Swagger UI at /docs
+    web_dir: Path = REPO_ROOT / "web" / "dist"  # the web front end at /
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -94,6 +95,7 @@ class GatewayConfig:
             "TEMP_DIR": _path(self.temp_dir),
             "EXTRA_DIR": _path(self.extra_dir),
             "DOCS_DIR": _path(self.docs_dir),
+            "WEB_DIR": _path(self.web_dir),
             "GATEWAY_RATE": _checked(_RATE, self.rate, "rate"),
             "GATEWAY_BURST": str(int(self.burst)),
             "GATEWAY_AUTH_RATE": _checked(_RATE, self.auth_rate, "rate"),

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from launcher.files import make_readable, make_traversable
+
 SUPERUSER = "postgres"
 SYSTEM_USER = "embedded_postgres"
 DEFAULT_PORT = 5432
@@ -144,11 +146,11 @@ def _hand_over_to_system_user(data_dir: Path) -> None:
     entry = _ensure_system_user()
     # The user runs with its own group only (see _identity), so the "other" bits are the
     # ones that must let it through every parent folder and read the binaries.
-    _make_traversable(data_dir)
+    make_traversable(data_dir)
     install_dir = _install_dir()
-    _make_traversable(install_dir)
+    make_traversable(install_dir)
     if not os.stat(install_dir / "bin" / "postgres").st_mode & 0o001:
-        _make_readable(install_dir)
+        make_readable(install_dir)
     if data_dir.stat().st_uid != entry.pw_uid:
         os.chown(data_dir, entry.pw_uid, entry.pw_gid)
     data_dir.chmod(0o700)
@@ -164,22 +166,6 @@ def _ensure_system_user() -> pwd.struct_passwd:
             capture_output=True,
         )
         return pwd.getpwnam(SYSTEM_USER)
-
-
-def _make_traversable(path: Path) -> None:
-    for parent in path.parents:
-        mode = parent.stat().st_mode
-        if mode & 0o001 == 0:
-            parent.chmod(mode | 0o001)
-
-
-def _make_readable(root: Path) -> None:
-    for folder, _subfolders, files in os.walk(root):
-        os.chmod(folder, os.stat(folder).st_mode | 0o055)
-        for name in files:
-            path = os.path.join(folder, name)
-            mode = os.stat(path).st_mode
-            os.chmod(path, mode | 0o044 | (0o011 if mode & 0o100 else 0))
 
 
 def _install_dir() -> Path:

@@ -10,8 +10,8 @@ import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
-from launcher import credentials, gateway, health, postgres, supervisor
-from launcher.nginx import ensure_nginx
+from launcher import credentials, gateway, health, postgres, supervisor, web
+from launcher.programs import ensure_nginx
 from launcher.settings import SERVICES, Settings
 
 DATABASE = "souk"
@@ -34,6 +34,10 @@ def up(settings: Settings, *, detach: bool) -> int:
 
     nginx = ensure_nginx()
     _check_ports_free(settings)
+    try:
+        web.ensure_built(_say)
+    except web.WebBuildError as error:
+        _say(f"the shop's web pages are not built, the API runs without them: {error}")
     for folder in (settings.var_dir, settings.log_dir, settings.run_dir, settings.media_dir):
         folder.mkdir(parents=True, exist_ok=True)
     secrets = credentials.ensure_credentials(settings.secrets_dir)
@@ -165,7 +169,8 @@ def _finish_start(
     if settings.demo:
         logins += _load_demo(settings, admin_password.value)
 
-    print(f"\nSouk is up: {settings.gateway_url.replace('127.0.0.1', 'localhost')}")
+    url = settings.gateway_url.replace("127.0.0.1", "localhost")
+    print(f"\nSouk is up. The shop: {url}/  couriers: {url}/courier  API docs: {url}/docs")
     print(f"internal listener (services only): {settings.internal_url}")
     print(f"logs: {settings.log_dir}\n")
     for role, email, password in logins:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from launcher import postgres, supervisor
+from launcher import postgres, supervisor, web
 from launcher.settings import REPO_ROOT, SERVICES, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -226,6 +226,12 @@ def launched(env: Mapping[str, str], what: str) -> Iterator[subprocess.Completed
         yield started
     finally:
         run_launcher(env, "down")
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """The web front end's build (web/dist), built first if its sources changed."""
+    return web.ensure_built(lambda message: print(f"souk: {message}", flush=True))
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,9 @@ SERVICE_ROLE_SQL = REPO_ROOT / "deploy" / "postgres" / "service-role.sql"
 INIT_ROLES = REPO_ROOT / "deploy" / "postgres" / "init-roles.sh"
 HEALTHCHECK = ["CMD", "python", "-m", "deploy.healthcheck"]
 
+# Writing the gateway configuration copies the web front end's build.
+pytestmark = pytest.mark.usefixtures("web_dist")
+
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
@@ -201,12 +204,17 @@ def _instructions() -> list[tuple[str, str]]:
     ]
 
 
-def test_the_image_is_multi_stage_python_311_slim() -> None:
+def test_the_image_is_multi_stage_python_311_slim_with_the_web_front_end_built_by_node_20() -> None:
     instructions = _instructions()
     arguments = dict(value.split("=", 1) for kind, value in instructions if kind == "ARG")
     stages = [value.split()[0] for kind, value in instructions if kind == "FROM"]
-    assert len(stages) >= 2
-    assert {arguments.get(stage.strip("${}"), stage) for stage in stages} == {"python:3.11-slim"}
+    images = [arguments.get(stage.strip("${}"), stage) for stage in stages]
+    assert len(images) >= 3
+    # Node builds the pages only; what runs is the last stage, Python alone.
+    assert set(images) == {"node:20-slim", "python:3.11-slim"}
+    assert images[-1] == "python:3.11-slim"
+    copies = [value for kind, value in instructions if kind == "COPY"]
+    assert "--from=web /web/dist ./web/dist" in copies
 
 
 def test_the_image_installs_the_pinned_dependencies_of_pyproject_only() -> None:

@@ -57,6 +57,9 @@ COMPOSE_ONLY_SETTINGS = {"SOUK_DB_HOST", "SOUK_DB_NAME"}
 
 Object = dict[str, Any]
 
+# Writing the gateway configuration copies the web front end's build.
+pytestmark = pytest.mark.usefixtures("web_dist")
+
 
 # ---------------------------------------------------------------- fixtures and helpers
 

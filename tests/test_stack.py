@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from launcher import gateway
-from launcher.nginx import find_nginx
+from launcher.programs import find_program
 from launcher.settings import SERVICES
 from tests.conftest import GatewaySession, Stack, port_is_open, wait_until
 
@@ -268,7 +268,7 @@ def strict_gateway(stack: Stack, tmp_path: Path) -> Iterator[str]:
     """A second nginx from the same template, in front of the same replicas, whose sign-in,
     checkout and event limits are one request a minute (the stack's own are opened up or
     generous)."""
-    nginx = find_nginx()
+    nginx = find_program("nginx")
     assert nginx is not None
     settings = stack.settings
     config = gateway.GatewayConfig(

@@ -1,4 +1,4 @@
-// The one place that talks HTTP to the gateway; components call these functions only.
+// The one place that talks HTTP to the gateway; components call the functions of `api` only.
 
 export class ApiError extends Error {
   constructor(
@@ -9,6 +9,12 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+
+  /** The per-field messages of a 400 (`details.fields`), if any. */
+  get fields(): Record<string, string> {
+    const fields = this.details.fields;
+    return fields && typeof fields === "object" ? (fields as Record<string, string>) : {};
+  }
 }
 
 export interface Page<T> {
@@ -16,6 +22,46 @@ export interface Page<T> {
   page: number;
   per_page: number;
   total: number;
+}
+
+export type Role = "customer" | "seller" | "courier" | "admin";
+
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  user_id: string;
+  role: Role;
+}
+
+export interface SavedAddress {
+  label?: string | null;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  postal_code?: string | null;
+  country: string;
+  phone?: string | null;
+}
+
+export interface User {
+  user_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  phone: string | null;
+  addresses: SavedAddress[];
+  shop_name: string | null;
+  zone: string | null;
+  active: boolean;
+  created_at: string;
+}
+
+export interface Offer {
+  percent_off?: string | null;
+  price?: string | null;
+  starts_at?: string | null;
+  ends_at?: string | null;
 }
 
 export interface Product {
@@ -29,9 +75,11 @@ export interface Product {
   in_stock: boolean;
   category: string | null;
   seller_id: string;
+  sku?: string | null;
   images: string[];
   rating: number | null;
   review_count: number;
+  offer?: Offer | null;
 }
 
 export interface Category {
@@ -39,16 +87,220 @@ export interface Category {
   count: number;
 }
 
+export type ProductSort = "newest" | "price" | "-price" | "rating" | "popular";
+
 export interface ProductQuery {
   q?: string;
   category?: string;
+  seller_id?: string;
   min_price?: string;
   max_price?: string;
   in_stock?: boolean;
-  sort?: "newest" | "price" | "-price" | "rating" | "popular";
+  sort?: ProductSort;
   page?: number;
   per_page?: number;
 }
+
+export interface Review {
+  id: string;
+  rating: number;
+  comment: string;
+  author: string;
+  verified_purchase: boolean;
+  created_at: string;
+}
+
+export interface ReviewPage extends Page<Review> {
+  average_rating: string | null;
+  review_count: number;
+}
+
+export interface CartLine {
+  item_id: string;
+  product_id: string;
+  name: string;
+  unit_price: string | null;
+  quantity: number;
+  line_total: string | null;
+  seller_id: string;
+  available: boolean;
+}
+
+export interface Cart {
+  items: CartLine[];
+  subtotal: string;
+  currency: string;
+}
+
+export interface Shop {
+  seller_id: string;
+  shop_name: string;
+}
+
+export interface CheckoutAddress {
+  name?: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postal_code?: string;
+  country: string;
+  phone?: string;
+  zone?: string;
+}
+
+export interface CheckoutRequest {
+  shipping_address?: CheckoutAddress;
+  shipping_method?: string;
+  payment?: { token: string };
+}
+
+export type OrderStatus =
+  | "pending"
+  | "paid"
+  | "picked_up"
+  | "out_for_delivery"
+  | "delivered"
+  | "cancelled"
+  | "failed";
+
+export interface OrderLine {
+  product_id: string;
+  seller_id: string;
+  name: string;
+  quantity: number;
+  list_price: string;
+  unit_price: string;
+  line_total: string;
+}
+
+export interface OrderSummary {
+  order_id: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  subtotal: string;
+  discount: string;
+  shipping_cost: string;
+  total: string;
+  currency: string;
+  created_at: string;
+}
+
+export interface ShipmentEvent {
+  status: string;
+  at: string;
+  note: string | null;
+}
+
+export interface Order extends OrderSummary {
+  failure_reason: string | null;
+  shipping_address: CheckoutAddress | string | null;
+  shipping_method: string;
+  estimated_days: number | null;
+  payment: { status: string; amount: string; refunded_amount: string; currency: string } | null;
+  history: { status: OrderStatus; at: string; note?: string | null }[];
+  shipment: {
+    id: string;
+    tracking_number: string | null;
+    status: string;
+    courier_id: string | null;
+    events: ShipmentEvent[];
+  } | null;
+}
+
+export interface Checkout extends OrderSummary {
+  message: string;
+}
+
+export interface ShippingMethod {
+  code: string;
+  name: string;
+  estimated_days: number;
+  min_days: number;
+  max_days: number;
+}
+
+export interface ShippingMethods {
+  methods: ShippingMethod[];
+  zones: { code: string; name: string }[];
+  currency: string;
+  default_method: string;
+  default_zone: string;
+}
+
+export interface Quote {
+  cost: string;
+  currency: string;
+  method: string;
+  zone: string;
+  estimated_days: number;
+  min_days: number;
+  max_days: number;
+}
+
+export type ShipmentStatus = "pending" | "picked_up" | "out_for_delivery" | "delivered" | "cancelled";
+
+export interface ShipmentSummary {
+  id: string;
+  order_id: string;
+  tracking_number: string;
+  status: ShipmentStatus;
+  zone: string;
+  method: string;
+  courier_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Shipment {
+  id: string;
+  order_id: string;
+  tracking_number: string;
+  status: ShipmentStatus;
+  courier: { id: string; name: string | null } | null;
+  zone: string;
+  method: string;
+  address: CheckoutAddress | null;
+  created_at: string;
+  events: ShipmentEvent[];
+}
+
+export interface Tracking {
+  tracking_number: string;
+  status: ShipmentStatus;
+  events: ShipmentEvent[];
+}
+
+export interface Message {
+  message: string;
+}
+
+// --- the session's tokens -------------------------------------------------------------------
+
+const SESSION_KEY = "souk.session";
+type SessionListener = (tokens: Tokens | null) => void;
+const listeners = new Set<SessionListener>();
+
+export const session = {
+  get(): Tokens | null {
+    try {
+      const saved = localStorage.getItem(SESSION_KEY);
+      return saved ? (JSON.parse(saved) as Tokens) : null;
+    } catch {
+      return null;
+    }
+  },
+  set(tokens: Tokens | null): void {
+    if (tokens) localStorage.setItem(SESSION_KEY, JSON.stringify(tokens));
+    else localStorage.removeItem(SESSION_KEY);
+    listeners.forEach((listener) => listener(tokens));
+  },
+  subscribe(listener: SessionListener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};
+
+// --- HTTP -----------------------------------------------------------------------------------
 
 /** The API's error body in words: `{"error": ..., "code": ..., "details": ...}`. */
 export async function errorFrom(response: Response): Promise<ApiError> {
@@ -62,13 +314,59 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // not JSON: fall through to a generic message
   }
-  return new ApiError(`The shop answered ${response.status}; please try again`, response.status, "http_error");
+  return new ApiError(
+    `The shop answered ${response.status}; please try again`,
+    response.status,
+    "http_error",
+  );
 }
 
-export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+function networkError(): ApiError {
+  return new ApiError("The shop cannot be reached; check your connection and try again", 0, "network");
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Trade the refresh token for a new pair, once however many requests ask at the same time. */
+function refreshSession(): Promise<boolean> {
+  const current = session.get();
+  if (!current) return Promise.resolve(false);
+  refreshing ??= fetch("/api/auth/refresh", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: current.refresh_token }),
+  })
+    .then(async (response) => {
+      if (!response.ok) {
+        session.set(null);
+        return false;
+      }
+      session.set((await response.json()) as Tokens);
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+export async function request<T>(path: string, init: RequestInit = {}, retried = false): Promise<T> {
   const headers = new Headers(init.headers);
-  if (init.body && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
-  const response = await fetch(path, { ...init, headers });
+  if (init.body && !(init.body instanceof FormData) && !headers.has("Content-Type")) {
+    headers.set("Content-Type", "application/json");
+  }
+  const tokens = session.get();
+  if (tokens) headers.set("Authorization", `Bearer ${tokens.access_token}`);
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, headers });
+  } catch {
+    throw networkError();
+  }
+  if (response.status === 401 && tokens && !retried && (await refreshSession())) {
+    return request<T>(path, init, true);
+  }
   if (!response.ok) throw await errorFrom(response);
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
@@ -82,9 +380,79 @@ export function queryString(params: object): string {
   return text ? `?${text}` : "";
 }
 
+const json = (method: string, body?: unknown): RequestInit => ({
+  method,
+  body: body === undefined ? undefined : JSON.stringify(body),
+});
+const id = encodeURIComponent;
+
+// --- the API --------------------------------------------------------------------------------
+
 export const api = {
+  // auth
+  register: (body: { email: string; password: string; name?: string }) =>
+    request<{ user_id: string; email: string; role: Role }>("/api/auth/register", json("POST", body)),
+  login: (body: { email: string; password: string }) =>
+    request<Tokens>("/api/auth/login", json("POST", body)),
+  logout: () => request<Message>("/api/auth/logout", json("POST")),
+  me: () => request<User>("/api/auth/me"),
+  updateMe: (body: { name?: string; phone?: string | null; addresses?: SavedAddress[] }) =>
+    request<User>("/api/auth/me", json("PATCH", body)),
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    request<Message>("/api/auth/password", json("POST", body)),
+  shops: (sellerIds: string[]) =>
+    request<{ items: Shop[] }>(`/api/auth/shops${queryString({ ids: sellerIds.join(",") })}`),
+
+  // catalogue
   products: (query: ProductQuery = {}) =>
     request<Page<Product>>(`/api/products${queryString(query)}`),
-  product: (id: string) => request<Product>(`/api/products/${encodeURIComponent(id)}`),
+  product: (productId: string) => request<Product>(`/api/products/${id(productId)}`),
   categories: () => request<Page<Category>>("/api/products/categories"),
+  reviews: (productId: string, page = 1) =>
+    request<ReviewPage>(`/api/products/${id(productId)}/reviews${queryString({ page })}`),
+  addReview: (productId: string, body: { rating: number; comment: string }) =>
+    request<{ id: string; message: string }>(
+      `/api/products/${id(productId)}/reviews`,
+      json("POST", body),
+    ),
+  recordEvent: (body: { type: string; product_id?: string; metadata?: object }) =>
+    request<unknown>("/api/activity/events", json("POST", body)),
+
+  // cart
+  cart: () => request<Cart>("/api/cart"),
+  addToCart: (productId: string, quantity = 1) =>
+    request<{ item_id: string; message: string }>(
+      "/api/cart",
+      json("POST", { product_id: productId, quantity }),
+    ),
+  setQuantity: (itemId: string, quantity: number) =>
+    request<CartLine | Message>(`/api/cart/${id(itemId)}`, json("PATCH", { quantity })),
+  removeFromCart: (itemId: string) => request<Message>(`/api/cart/${id(itemId)}`, json("DELETE")),
+
+  // checkout and orders
+  shippingMethods: () => request<ShippingMethods>("/api/shipping/methods"),
+  quote: (body: { items: { product_id: string; quantity: number }[]; zone?: string; method?: string }) =>
+    request<Quote>("/api/shipping/quote", json("POST", body)),
+  checkout: (body: CheckoutRequest, idempotencyKey: string) =>
+    request<Checkout>("/api/orders", {
+      ...json("POST", body),
+      headers: { "Idempotency-Key": idempotencyKey },
+    }),
+  orders: (page = 1) => request<Page<OrderSummary>>(`/api/orders${queryString({ page })}`),
+  order: (orderId: string) => request<Order>(`/api/orders/${id(orderId)}`),
+  cancelOrder: (orderId: string) =>
+    request<Message>(`/api/orders/${id(orderId)}/cancel`, json("POST")),
+  track: (trackingNumber: string) =>
+    request<Tracking>(`/api/shipping/track/${id(trackingNumber.trim())}`),
+
+  // couriers
+  shipments: (query: { status?: ShipmentStatus; zone?: string; page?: number; per_page?: number } = {}) =>
+    request<Page<ShipmentSummary>>(`/api/shipping/shipments${queryString(query)}`),
+  shipment: (shipmentId: string) => request<Shipment>(`/api/shipping/shipments/${id(shipmentId)}`),
+  pickUp: (shipmentId: string) =>
+    request<ShipmentSummary>(`/api/shipping/shipments/${id(shipmentId)}/pickup`, json("POST")),
+  outForDelivery: (shipmentId: string) =>
+    request<ShipmentSummary>(`/api/shipping/shipments/${id(shipmentId)}/out-for-delivery`, json("POST")),
+  deliver: (shipmentId: string) =>
+    request<ShipmentSummary>(`/api/shipping/shipments/${id(shipmentId)}/deliver`, json("POST")),
 };
