@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 from launcher.programs import ensure_chromium
 from launcher.settings import REPO_ROOT
 from launcher.web import WEB_ROOT
-from tests.conftest import Stack
+from tests.conftest import PASSWORD, GatewaySession, Stack
 
 AXE_SCRIPT = WEB_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Written on every run; the ones in docs/screenshots are copies of these.
@@ -66,3 +66,18 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def tokens_for(gateway: GatewaySession, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    """A fresh session's tokens, as the web front end keeps them."""
+    answer = gateway.post("/api/auth/login", json={"email": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, Any] = answer.json()
+    return tokens
+
+
+def open_signed_in(page: Page, url: str, tokens: dict[str, Any]) -> None:
+    """Open `url` as the holder of `tokens` (the journeys that are not about signing in)."""
+    saved = json.dumps(json.dumps(tokens))
+    page.add_init_script(f"window.localStorage.setItem('souk.session', {saved})")
+    page.goto(url)

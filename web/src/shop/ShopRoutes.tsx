@@ -1,10 +1,42 @@
+import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router-dom";
+import { Loading } from "../ui/states";
 import { Home } from "./Home";
+import { Layout } from "./Layout";
+
+// The home page comes with the first download; every other page is fetched when opened.
+const SearchPage = lazy(() => import("./SearchPage"));
+const ProductPage = lazy(() => import("./ProductPage"));
+const CartPage = lazy(() => import("./CartPage"));
+const CheckoutPage = lazy(() => import("./CheckoutPage"));
+const OrdersPage = lazy(() => import("./OrdersPage"));
+const OrderPage = lazy(() => import("./OrderPage"));
+const TrackPage = lazy(() => import("./TrackPage"));
+const SignInPage = lazy(() => import("./SignInPage"));
+const SignUpPage = lazy(() => import("./SignUpPage"));
+const AccountPage = lazy(() => import("./AccountPage"));
+const NotFoundPage = lazy(() => import("./NotFoundPage"));
 
 export default function ShopRoutes() {
   return (
-    <Routes>
-      <Route path="*" element={<Home />} />
-    </Routes>
+    <Layout>
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          <Route index element={<Home />} />
+          <Route path="search" element={<SearchPage />} />
+          <Route path="products/:productId" element={<ProductPage />} />
+          <Route path="cart" element={<CartPage />} />
+          <Route path="checkout" element={<CheckoutPage />} />
+          <Route path="orders" element={<OrdersPage />} />
+          <Route path="orders/:orderId" element={<OrderPage />} />
+          <Route path="track" element={<TrackPage />} />
+          <Route path="track/:trackingNumber" element={<TrackPage />} />
+          <Route path="signin" element={<SignInPage />} />
+          <Route path="signup" element={<SignUpPage />} />
+          <Route path="account" element={<AccountPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </Suspense>
+    </Layout>
   );
 }
