@@ -19,6 +19,9 @@ from services.auth.schemas import (
     RegisterBody,
     RegisteredOut,
     RevocationsQuery,
+    ShopOut,
+    ShopsOut,
+    ShopsQuery,
     TokensOut,
     UserCreate,
     UserOut,
@@ -141,6 +144,21 @@ def change_password(body: PasswordChange) -> Any:
             body.new_password,
         )
     return MessageOut(message="Password changed")
+
+
+@public.get("/shops")
+@validate(query=ShopsQuery, responses={200: ShopsOut})
+def shops(query: ShopsQuery) -> Any:
+    """The names of shops, for anyone: a storefront shows whose products it lists."""
+    with transaction() as session:
+        found = service.users_by_ids(session, query.ids.split(","))
+        return ShopsOut(
+            items=[
+                ShopOut(seller_id=user.id, shop_name=user.shop_name)
+                for user in found
+                if user.role == "seller" and user.shop_name and user.active and not user.deleted_at
+            ]
+        )
 
 
 @public.get("/users")

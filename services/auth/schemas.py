@@ -92,6 +92,33 @@ class UsersLookupQuery(BaseModel):
         return self
 
 
+class ShopsQuery(BaseModel):
+    ids: str = Field(
+        min_length=1, max_length=37 * 100, description="comma-separated seller ids, at most 100"
+    )
+
+    @model_validator(mode="after")
+    def ids_are_seller_ids(self) -> Self:
+        ids = self.ids.split(",")
+        if len(ids) > 100:
+            raise ValueError("at most 100 ids")
+        for raw in ids:
+            try:
+                uuid.UUID(raw)
+            except ValueError:
+                raise ValueError(f"not a seller id: {raw[:40]!r}") from None
+        return self
+
+
+class ShopOut(BaseModel):
+    seller_id: uuid.UUID
+    shop_name: str
+
+
+class ShopsOut(BaseModel):
+    items: list[ShopOut] = Field(description="the open shops among the ids asked for")
+
+
 class RevocationsQuery(BaseModel):
     since: datetime | None = None
 
