@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -26,12 +27,15 @@ DIST = WEB_ROOT / "dist"
 _SOURCES = (
     "src",
     "public",
+    "scripts",
     "index.html",
     "package.json",
     "package-lock.json",
     "tsconfig.json",
     "vite.config.ts",
 )
+# The storefront's first page needs its routes and home page, loaded lazily by the app shell.
+FIRST_PAGE = ("src/shop/ShopRoutes.tsx",)
 _BUILD_STAMP = ".souk-sources"
 _INSTALL_STAMP = ".souk-package-lock"
 # Vite 7's own floor.
@@ -77,6 +81,30 @@ def ensure_built(say: Callable[[str], None], root: Path = WEB_ROOT) -> Path:
         make_traversable(dist)
         make_readable(dist)
         return dist
+
+
+def first_load_files(
+    dist: Path = DIST, *, lazy_entries: tuple[str, ...] = FIRST_PAGE
+) -> list[Path]:
+    """The files a browser downloads to show the first storefront page: the entry point, the
+    lazily loaded chunks that page opens at once (`lazy_entries`), what they import, their CSS."""
+    manifest = json.loads((dist / ".vite" / "manifest.json").read_text())
+    wanted: list[str] = []
+    pending = [key for key, chunk in manifest.items() if chunk.get("isEntry")]
+    pending += list(lazy_entries)
+    while pending:
+        key = pending.pop()
+        if key not in wanted:
+            wanted.append(key)
+            pending += manifest[key].get("imports", [])
+    files = {dist / manifest[key]["file"] for key in wanted}
+    files |= {dist / css for key in wanted for css in manifest[key].get("css", [])}
+    return sorted(files)
+
+
+def gzip_size(files: list[Path]) -> int:
+    """Bytes on the wire: the sizes of the precompressed copies the gateway sends."""
+    return sum(Path(f"{file}.gz").stat().st_size for file in files)
 
 
 def _build(say: Callable[[str], None], root: Path) -> None:

@@ -42,6 +42,12 @@ def test_the_page_assets_have_their_types_are_compressed_and_kept_a_year(gateway
         assert asset.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("path", ["/.vite/manifest.json", "/.souk-sources"])
+def test_the_builds_own_records_are_not_served(gateway, web_dist, path):
+    assert (web_dist / path.lstrip("/")).is_file()
+    assert gateway.get(path).status_code == 404
+
+
 def test_a_missing_asset_is_a_404_not_the_page(gateway):
     missing = gateway.get("/assets/nothing-here.js")
     assert missing.status_code == 404
