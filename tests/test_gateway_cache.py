@@ -199,7 +199,7 @@ def test_maintenance_mode_answers_every_api_request_with_a_json_503(
         "/api/orders",
         headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
     )
-    not_api = gateway.get("/no/such/page")
+    web_page = gateway.get("/no/such/page")
 
     for name, answer in answers.items():
         assert answer.status_code == 503, name
@@ -214,7 +214,9 @@ def test_maintenance_mode_answers_every_api_request_with_a_json_503(
     # Health stays truthful, so operators see when it is safe to reopen.
     assert health.status_code == 200
     assert preflight.status_code == 204
-    assert not_api.status_code == 404
+    # The web front end still loads, and shows the API's maintenance message.
+    assert web_page.status_code == 200
+    assert web_page.headers["Content-Type"].startswith("text/html")
 
     maintenance_file.unlink()
 
