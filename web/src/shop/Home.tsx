@@ -1,31 +1,73 @@
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
 import { api } from "../api/client";
+import { Empty, ErrorNote, Loading } from "../ui/states";
+import { isOnOffer } from "./browse";
+import { ProductGrid } from "./ProductCard";
+
+function Categories() {
+  const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });
+  if (categories.isPending) return <Loading what="Loading categories" />;
+  if (categories.error) return <ErrorNote error={categories.error} retry={categories.refetch} />;
+  if (categories.data.items.length === 0) return <Empty>No categories yet.</Empty>;
+  return (
+    <ul className="category-list">
+      {categories.data.items.map((category) => (
+        <li key={category.name}>
+          <Link to={`/search?category=${encodeURIComponent(category.name)}`}>
+            {category.name} <span className="muted">({category.count})</span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Offers() {
+  const popular = useQuery({
+    queryKey: ["products", { sort: "popular", per_page: 48 }],
+    queryFn: () => api.products({ sort: "popular", per_page: 48 }),
+  });
+  if (popular.isPending) return <Loading what="Loading offers" />;
+  if (popular.error) return <ErrorNote error={popular.error} retry={popular.refetch} />;
+  const offers = popular.data.items.filter(isOnOffer).slice(0, 8);
+  if (offers.length === 0) return <Empty>No offers running right now.</Empty>;
+  return <ProductGrid products={offers} label="Offers" />;
+}
+
+function NewIn() {
+  const newest = useQuery({
+    queryKey: ["products", { sort: "newest", per_page: 8 }],
+    queryFn: () => api.products({ sort: "newest", per_page: 8 }),
+  });
+  if (newest.isPending) return <Loading what="Loading products" />;
+  if (newest.error) return <ErrorNote error={newest.error} retry={newest.refetch} />;
+  if (newest.data.items.length === 0) return <Empty>No products yet: the shops are stocking up.</Empty>;
+  return <ProductGrid products={newest.data.items} label="New in" />;
+}
 
 export function Home() {
-  const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });
-  const products = useQuery({ queryKey: ["products", "home"], queryFn: () => api.products({ per_page: 12 }) });
   return (
-    <main>
-      <h1>Souk</h1>
-      <section aria-labelledby="categories">
-        <h2 id="categories">Categories</h2>
-        {categories.isPending && <p>Loading…</p>}
-        {categories.error && <p role="alert">{categories.error.message}</p>}
-        <ul>{categories.data?.items.map((c) => <li key={c.name}>{c.name} ({c.count})</li>)}</ul>
+    <>
+      <section className="hero">
+        <h1>Souk</h1>
+        <p>Many independent shops, one cart. Fill it from up to three shops and check out once.</p>
+        <Link to="/search" className="button-link">
+          Browse everything
+        </Link>
       </section>
-      <section aria-labelledby="new">
-        <h2 id="new">New in</h2>
-        {products.isPending && <p>Loading…</p>}
-        {products.error && <p role="alert">{products.error.message}</p>}
-        {products.data?.items.length === 0 && <p>No products yet.</p>}
-        <ul>
-          {products.data?.items.map((p) => (
-            <li key={p.id}>
-              {p.name} — {p.effective_price} {p.currency}
-            </li>
-          ))}
-        </ul>
+      <section aria-labelledby="categories-heading">
+        <h2 id="categories-heading">Categories</h2>
+        <Categories />
       </section>
-    </main>
+      <section aria-labelledby="offers-heading">
+        <h2 id="offers-heading">Offers</h2>
+        <Offers />
+      </section>
+      <section aria-labelledby="new-heading">
+        <h2 id="new-heading">New in</h2>
+        <NewIn />
+      </section>
+    </>
   );
 }

@@ -1,14 +1,81 @@
-import type { ReactNode } from "react";
-import { Link } from "react-router-dom";
+import { useState, type FormEvent, type ReactNode } from "react";
+import { Link, NavLink, useNavigate, useSearchParams } from "react-router-dom";
+import { useSession } from "../auth/session";
+import { useCart } from "./cart";
+import "./shop.css";
 
-// Placeholder: the storefront's header and footer are being built.
-export function Layout({ children }: { children: ReactNode }) {
+function SearchBox() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [text, setText] = useState(params.get("q") ?? "");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    navigate(text.trim() ? `/search?q=${encodeURIComponent(text.trim())}` : "/search");
+  };
   return (
-    <>
-      <header>
-        <Link to="/">Souk</Link>
+    <form className="search-box" role="search" onSubmit={submit}>
+      <label htmlFor="site-search" className="visually-hidden">
+        Search products
+      </label>
+      <input
+        id="site-search"
+        type="search"
+        placeholder="Search products"
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+      />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+function CartLink() {
+  const cart = useCart();
+  const count = cart.data?.items.reduce((sum, line) => sum + line.quantity, 0) ?? 0;
+  return (
+    <NavLink to="/cart" className="cart-link">
+      Cart{count > 0 && <span className="count" aria-label={`${count} items`}>{count}</span>}
+    </NavLink>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { user, signOut } = useSession();
+  const navigate = useNavigate();
+  return (
+    <div className="shop">
+      <header className="shop-header">
+        <Link to="/" className="brand">
+          Souk
+        </Link>
+        <SearchBox />
+        <nav aria-label="Main">
+          <NavLink to="/track">Track an order</NavLink>
+          {user && <NavLink to="/orders">Orders</NavLink>}
+          {user ? (
+            <>
+              <NavLink to="/account">Account</NavLink>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => signOut().then(() => navigate("/"))}
+              >
+                Sign out
+              </button>
+            </>
+          ) : (
+            user === null && <NavLink to="/signin">Sign in</NavLink>
+          )}
+          <CartLink />
+        </nav>
       </header>
-      <main>{children}</main>
-    </>
+      <main className="shop-main">{children}</main>
+      <footer className="shop-footer">
+        <p>Souk — many shops, one cart. A cart holds items from up to 3 shops.</p>
+        <p>
+          <Link to="/track">Track a parcel</Link> · <Link to="/courier">Couriers</Link>
+        </p>
+      </footer>
+    </div>
   );
 }
