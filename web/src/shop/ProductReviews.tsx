@@ -70,7 +70,7 @@ export function ProductReviews({ productId }: { productId: string }) {
   return (
     <section className="reviews" aria-labelledby="reviews-heading">
       <h2 id="reviews-heading">Reviews</h2>
-      {reviews.data && (
+      {reviews.data && reviews.data.review_count > 0 && (
         <p>
           <Stars rating={reviews.data.average_rating} count={reviews.data.review_count} />
         </p>
