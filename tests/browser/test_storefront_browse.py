@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PHONE, assert_accessible, screenshot
-from tests.browser.shop_data import COLOURS, add_product, new_shop, wait_listed, word
+from tests.browser.conftest import PHONE, assert_accessible, open_signed_in, screenshot, tokens_for
+from tests.browser.shop_data import (
+    COLOURS,
+    add_product,
+    new_customer_login,
+    new_shop,
+    wait_listed,
+    word,
+)
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -182,3 +189,40 @@ def test_an_unknown_product_says_it_is_unavailable(page: Page, base_url):
     page.goto(base_url + "/products/00000000-0000-0000-0000-000000000000")
     expect(page.get_by_role("heading", level=1)).to_have_text("Product unavailable")
     expect(page.get_by_role("alert")).not_to_contain_text("{")
+
+
+def test_a_shopper_adds_to_the_cart_and_is_told_of_the_three_shop_rule_first(
+    page: Page, base_url, gateway, admin
+):
+    unique = word()
+    shops = [
+        new_shop(gateway, admin, f"{name} {unique[:4]}")[0]
+        for name in ("Anka", "Biru", "Cedr", "Dara")
+    ]
+    products = [
+        add_product(gateway, shop, f"Mug {unique} {n}", price="9.00")
+        for n, shop in enumerate(shops)
+    ]
+    email, buyer = new_customer_login(gateway)
+    open_signed_in(page, f"{base_url}/products/{products[0]}", tokens_for(gateway, email))
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text("Added to your cart.")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_label("2 items")).to_be_visible()
+    for product in products[1:3]:
+        added = gateway.post(
+            "/api/cart", json={"product_id": product, "quantity": 1}, headers=buyer
+        )
+        assert added.status_code == 201, added.text
+
+    page.goto(f"{base_url}/products/{products[3]}")
+    note = page.get_by_role("note")
+    expect(note).to_contain_text("a cart can hold at most 3 shops")
+    for name in ("Anka", "Biru", "Cedr"):
+        expect(note).to_contain_text(f"{name} {unique[:4]}")
+    expect(page.get_by_role("button", name="Add to cart")).to_have_count(0)
+    # The API holds the same rule.
+    fourth = gateway.post(
+        "/api/cart", json={"product_id": products[3], "quantity": 1}, headers=buyer
+    )
+    assert fourth.status_code == 409 and fourth.json()["code"] == "too_many_shops"
