@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, type Cart } from "../api/client";
+import { api, type Cart, type CartLine } from "../api/client";
 import { useSession } from "../auth/session";
 
 /** A cart may hold items of at most this many shops (the API answers 409 `too_many_shops`). */
@@ -31,4 +31,30 @@ export function useAddToCart() {
       api.addToCart(productId, quantity),
     onSettled: () => queryClient.invalidateQueries({ queryKey: CART_KEY }),
   });
+}
+
+export interface ShopGroup {
+  sellerId: string;
+  lines: CartLine[];
+  subtotal: number;
+}
+
+/** The cart's lines under their shops, shops in the order they were first added. */
+export function groupByShop(cart: Cart | undefined): ShopGroup[] {
+  return shopsIn(cart).map((sellerId) => {
+    const lines = cart!.items.filter((line) => line.seller_id === sellerId);
+    const subtotal = lines.reduce((sum, line) => sum + (line.available ? Number(line.line_total ?? 0) : 0), 0);
+    return { sellerId, lines, subtotal };
+  });
+}
+
+export function useChangeCart() {
+  const queryClient = useQueryClient();
+  const settle = () => queryClient.invalidateQueries({ queryKey: CART_KEY });
+  const setQuantity = useMutation({
+    mutationFn: ({ itemId, quantity }: { itemId: string; quantity: number }) => api.setQuantity(itemId, quantity),
+    onSettled: settle,
+  });
+  const remove = useMutation({ mutationFn: api.removeFromCart, onSettled: settle });
+  return { setQuantity, remove };
 }
