@@ -64,6 +64,7 @@ def screenshot(page: Page, name: str) -> Path:
     """A full-page PNG in var/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # else a sticky header is drawn where it last was
     page.screenshot(path=str(path), full_page=True)
     return path
 

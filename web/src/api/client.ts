@@ -10,11 +10,20 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The per-field messages of a 400 (`details.fields`), if any. */
+  /** The per-field messages of a 400 (`details.fields`), if any, in plain words. */
   get fields(): Record<string, string> {
     const fields = this.details.fields;
-    return fields && typeof fields === "object" ? (fields as Record<string, string>) : {};
+    if (!fields || typeof fields !== "object") return {};
+    return Object.fromEntries(
+      Object.entries(fields as Record<string, string>).map(([name, message]) => [name, plainWords(message)]),
+    );
   }
+}
+
+/** pydantic's messages without their jargon: a pattern is "not in the expected format". */
+export function plainWords(message: string): string {
+  if (message.startsWith("String should match pattern")) return "Not in the expected format";
+  return message.replace(/^Value error, /, "");
 }
 
 export interface Page<T> {

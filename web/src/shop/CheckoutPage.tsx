@@ -170,7 +170,7 @@ function CheckoutForm({ cart }: { cart: Cart }) {
               <p>{declined}</p>
             </div>
           ) : (
-            place.error && <ErrorNote error={place.error} />
+            place.error && <ErrorNote error={place.error} listFields={Object.keys(fields).length === 0} />
           )}
         </div>
         <button type="submit" disabled={place.isPending || !methods.data}>

@@ -32,7 +32,9 @@ export function addressForCheckout(form: AddressForm, zone: string): CheckoutAdd
 export function addressErrors(fields: Record<string, string>): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [name, message] of Object.entries(fields)) {
-    if (name.startsWith("shipping_address.")) errors[name.slice("shipping_address.".length)] = message;
+    // The address may also be given as one line, so pydantic names the form's branch too.
+    const field = /^shipping_address\.(?:Address\.)?(\w+)$/.exec(name)?.[1];
+    if (field) errors[field] = message;
   }
   return errors;
 }

@@ -9,19 +9,26 @@ export function Loading({ what = "Loading" }: { what?: string }) {
   );
 }
 
-/** A field's message as pydantic words it, without its "Value error, " prefix. */
 function fieldMessage(name: string, message: string): string {
-  const text = message.replace(/^Value error, /, "");
-  return name === "body" || text.includes(name) ? text : `${name.replace(/_/g, " ")}: ${text}`;
+  return name === "body" || message.includes(name) ? message : `${name.replace(/_/g, " ")}: ${message}`;
 }
 
-/** An error in words: the API's own message and its per-field messages, never its JSON. */
-export function ErrorNote({ error, retry }: { error: unknown; retry?: () => void }) {
+/** An error in words: the API's own message and, unless the form shows them by their fields,
+ * its per-field messages; never its JSON. */
+export function ErrorNote({
+  error,
+  retry,
+  listFields = true,
+}: {
+  error: unknown;
+  retry?: () => void;
+  listFields?: boolean;
+}) {
   const message =
     error instanceof ApiError
       ? error.message
       : "Something went wrong; please try again";
-  const fields = error instanceof ApiError ? Object.entries(error.fields) : [];
+  const fields = listFields && error instanceof ApiError ? Object.entries(error.fields) : [];
   return (
     <div className="state error" role="alert">
       <p>{message}</p>
