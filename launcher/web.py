@@ -91,7 +91,14 @@ def first_load_files(
     manifest = json.loads((dist / ".vite" / "manifest.json").read_text())
     wanted: list[str] = []
     pending = [key for key, chunk in manifest.items() if chunk.get("isEntry")]
-    pending += list(lazy_entries)
+    # A lazy module whose code other chunks share becomes a shared chunk ("_Name-hash.js"),
+    # known by its name only.
+    names = {Path(entry).stem for entry in lazy_entries}
+    pending += [
+        key
+        for key, chunk in manifest.items()
+        if chunk.get("src") in lazy_entries or ("src" not in chunk and chunk.get("name") in names)
+    ]
     while pending:
         key = pending.pop()
         if key not in wanted:

@@ -144,6 +144,7 @@ class CatalogueQuery(PageQuery):
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None
     in_stock: bool | None = None
+    on_offer: bool | None = Field(None, description="true: only products with an active offer")
     sort: Sort | None = Field(
         None, description="newest (default; with `q` the default is relevance), price, -price, …"
     )

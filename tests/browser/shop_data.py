@@ -103,3 +103,19 @@ def wait_listed(gateway: GatewaySession, query: str, count: int) -> None:
         f"{count} products for {query}",
         every=0.2,
     )
+
+
+def anonymous_list_caught_up(
+    gateway: GatewaySession, url: str, signed_in: dict[str, str]
+) -> list[Any]:
+    """The items of `url` once the gateway's copy for visitors equals what the service answers
+    now (a signed-in read is never cached). The gateway may hand one visitor an old copy while
+    it refreshes; the web page then shows that copy, so a test compares after this."""
+    fresh: list[Any] = []
+
+    def caught_up() -> bool:
+        fresh[:] = gateway.get(url, headers=signed_in).json()["items"]
+        return gateway.get(url).json()["items"] == fresh
+
+    wait_until(caught_up, 10, f"the gateway's copy of {url}", every=0.2)
+    return fresh

@@ -1,4 +1,5 @@
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, text
@@ -122,6 +123,20 @@ def test_in_stock_follows_the_stock_read_model(client, seller, internal_headers)
         headers=internal_headers,
     )
     assert ids(client.get("/api/products?in_stock=1")) == [empty["id"]]
+
+
+def test_on_offer_lists_the_products_whose_offer_runs_now(client, seller):
+    running = seller.create(name="Running offer", price="20.00")
+    later = seller.create(name="Offer next week", price="20.00")
+    plain = seller.create(name="No offer", price="20.00")
+    assert seller.offer(running["id"], percent_off=10).status_code == 201
+    next_week = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    assert seller.offer(later["id"], percent_off=10, starts_at=next_week).status_code == 201
+
+    assert ids(client.get("/api/products?on_offer=true")) == [running["id"]]
+    assert set(ids(client.get("/api/products?on_offer=false"))) == {later["id"], plain["id"]}
+    assert client.get("/api/products?on_offer=true&q=running").json["total"] == 1
+    assert client.get("/api/products?on_offer=soon").status_code == 400
 
 
 def test_every_sort_orders_as_promised(client, seller, internal_headers):

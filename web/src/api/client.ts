@@ -105,6 +105,7 @@ export interface ProductQuery {
   min_price?: string;
   max_price?: string;
   in_stock?: boolean;
+  on_offer?: boolean;
   sort?: ProductSort;
   page?: number;
   per_page?: number;

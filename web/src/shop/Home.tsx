@@ -2,8 +2,10 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { Empty, ErrorNote, Loading } from "../ui/states";
-import { isOnOffer } from "./browse";
 import { ProductGrid } from "./ProductCard";
+
+/** The biggest categories the home page names; the search page lists them all. */
+const HOME_CATEGORIES = 12;
 
 function Categories() {
   const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });
@@ -12,7 +14,7 @@ function Categories() {
   if (categories.data.items.length === 0) return <Empty>No categories yet.</Empty>;
   return (
     <ul className="category-list">
-      {categories.data.items.map((category) => (
+      {categories.data.items.slice(0, HOME_CATEGORIES).map((category) => (
         <li key={category.name}>
           <Link to={`/search?category=${encodeURIComponent(category.name)}`}>
             {category.name} <span className="muted">({category.count})</span>
@@ -24,15 +26,21 @@ function Categories() {
 }
 
 function Offers() {
-  const popular = useQuery({
-    queryKey: ["products", { sort: "popular", per_page: 48 }],
-    queryFn: () => api.products({ sort: "popular", per_page: 48 }),
-  });
-  if (popular.isPending) return <Loading what="Loading offers" />;
-  if (popular.error) return <ErrorNote error={popular.error} retry={popular.refetch} />;
-  const offers = popular.data.items.filter(isOnOffer).slice(0, 8);
-  if (offers.length === 0) return <Empty>No offers running right now.</Empty>;
-  return <ProductGrid products={offers} label="Offers" />;
+  const query = { on_offer: true, sort: "newest", per_page: 8 } as const;
+  const offers = useQuery({ queryKey: ["products", query], queryFn: () => api.products(query) });
+  if (offers.isPending) return <Loading what="Loading offers" />;
+  if (offers.error) return <ErrorNote error={offers.error} retry={offers.refetch} />;
+  if (offers.data.items.length === 0) return <Empty>No offers running right now.</Empty>;
+  return (
+    <>
+      <ProductGrid products={offers.data.items} label="Offers" />
+      {offers.data.total > offers.data.items.length && (
+        <p>
+          <Link to="/search?on_offer=true">All {offers.data.total} offers</Link>
+        </p>
+      )}
+    </>
+  );
 }
 
 function NewIn() {

@@ -10,6 +10,9 @@ import { ProductGrid } from "./ProductCard";
 function Filters({ query, apply }: { query: ProductQuery; apply(query: ProductQuery): void }) {
   const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });
   const [draft, setDraft] = useState(query);
+  // The list holds the biggest categories; one chosen by a link may be a smaller one.
+  const listed = categories.data?.items.map((category) => category.name) ?? [];
+  const categoryNames = query.category && !listed.includes(query.category) ? [query.category, ...listed] : listed;
   const set = (change: Partial<ProductQuery>) => setDraft((current) => ({ ...current, ...change }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -25,9 +28,9 @@ function Filters({ query, apply }: { query: ProductQuery; apply(query: ProductQu
         Category
         <select value={draft.category ?? ""} onChange={(e) => set({ category: e.target.value })}>
           <option value="">All categories</option>
-          {categories.data?.items.map((category) => (
-            <option key={category.name} value={category.name}>
-              {category.name}
+          {categoryNames.map((name) => (
+            <option key={name} value={name}>
+              {name}
             </option>
           ))}
         </select>
@@ -54,6 +57,13 @@ function Filters({ query, apply }: { query: ProductQuery; apply(query: ProductQu
           onChange={(e) => set({ in_stock: e.target.checked || undefined })}
         />
         In stock only
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox" checked={draft.on_offer ?? false}
+          onChange={(e) => set({ on_offer: e.target.checked || undefined })}
+        />
+        On offer only
       </label>
       <button type="submit">Apply filters</button>
     </form>

@@ -3,7 +3,7 @@ import { isOnOffer, pageCount, paramsFromQuery, percentOff, queryFromParams } fr
 
 describe("the search page's URL", () => {
   it("round-trips every filter", () => {
-    const query = { q: "lamp", category: "Home", seller_id: undefined, min_price: "5", max_price: "50", in_stock: true, sort: "-price" as const, page: 3 };
+    const query = { q: "lamp", category: "Home", seller_id: undefined, min_price: "5", max_price: "50", in_stock: true, on_offer: true, sort: "-price" as const, page: 3 };
     expect(queryFromParams(paramsFromQuery(query))).toEqual(query);
   });
 
@@ -11,7 +11,7 @@ describe("the search page's URL", () => {
     const query = queryFromParams(new URLSearchParams("q=%20%20&sort=cheapest&page=0&in_stock=yes"));
     expect(query).toEqual({
       q: undefined, category: undefined, seller_id: undefined, min_price: undefined, max_price: undefined,
-      in_stock: undefined, sort: undefined, page: undefined,
+      in_stock: undefined, on_offer: undefined, sort: undefined, page: undefined,
     });
   });
 

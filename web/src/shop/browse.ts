@@ -24,6 +24,7 @@ export function queryFromParams(params: URLSearchParams): ProductQuery {
     min_price: text("min_price"),
     max_price: text("max_price"),
     in_stock: params.get("in_stock") === "true" ? true : undefined,
+    on_offer: params.get("on_offer") === "true" ? true : undefined,
     sort: sort && SORT_VALUES.has(sort) ? (sort as ProductSort) : undefined,
     page: Number.isInteger(page) && page > 1 ? page : undefined,
   };

@@ -10,12 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from souk_kit.pagination import PageQuery
-from sqlalchemy import Integer, Uuid, bindparam, func, literal_column, select, true
+from sqlalchemy import Integer, Uuid, bindparam, exists, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from services.products.schemas import CatalogueQuery
 from services.products.service.catalogue.counts import listed_total
-from services.products.service.catalogue.shown import listed, products, show, shown, shown_rows
+from services.products.service.catalogue.shown import (
+    active_offer,
+    listed,
+    products,
+    show,
+    shown,
+    shown_rows,
+)
 from services.products.service.statements import ReadStatement
 
 ENGLISH = literal_column("'english'::regconfig")
@@ -47,6 +54,7 @@ class Shape:
     min_price: bool = False
     max_price: bool = False
     in_stock: bool | None = None
+    on_offer: bool | None = None
     search: bool = False
     prefix: bool = False  # the search also matches the name's words by prefix
     sort: str | None = None
@@ -60,6 +68,7 @@ class Shape:
             or self.min_price
             or self.max_price
             or self.in_stock is not None
+            or self.on_offer is not None
             or self.search
         )
 
@@ -98,6 +107,9 @@ def page_statement(shape: Shape) -> ReadStatement:
     if shape.in_stock is not None:
         zero = literal_column("0")
         conditions.append(products.c.stock > zero if shape.in_stock else products.c.stock == zero)
+    if shape.on_offer is not None:
+        running = exists().where(active_offer(products.c.id))
+        conditions.append(running if shape.on_offer else ~running)
     keys = SORTS[shape.sort or "newest"]
     source: Any = products
     if shape.search:
@@ -184,6 +196,7 @@ def list_products(
         min_price=query.min_price is not None,
         max_price=query.max_price is not None,
         in_stock=query.in_stock,
+        on_offer=query.on_offer,
         search=bool(query.q),
         prefix=prefix is not None,
         sort=query.sort,

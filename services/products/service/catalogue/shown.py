@@ -38,13 +38,22 @@ def listed() -> ColumnElement[bool]:
     return and_(not_(products.c.disabled), products.c.deleted_at.is_(None))
 
 
+def active_offer(product_id: Any) -> ColumnElement[bool]:
+    """An offer of `product_id` that runs now."""
+    now = func.statement_timestamp()
+    return and_(
+        offers.c.product_id == product_id,
+        offers.c.starts_at <= now,
+        or_(offers.c.ends_at.is_(None), offers.c.ends_at > now),
+    )
+
+
 def _best_offer() -> Any:
     """The shown product's best active offer (lowest price after it), and that price."""
     offer_price = func.coalesce(
         offers.c.price,
         func.round(shown.c.price * (HUNDRED - offers.c.percent_off) / HUNDRED, literal_column("2")),
     ).label("best_price")
-    now = func.statement_timestamp()
     return (
         select(
             offers.c.id,
@@ -54,11 +63,7 @@ def _best_offer() -> Any:
             offers.c.ends_at,
             offer_price,
         )
-        .where(
-            offers.c.product_id == shown.c.id,
-            offers.c.starts_at <= now,
-            or_(offers.c.ends_at.is_(None), offers.c.ends_at > now),
-        )
+        .where(active_offer(shown.c.id))
         .order_by(offer_price, offers.c.starts_at.desc(), offers.c.id)
         .limit(literal_column("1"))
         .lateral("best_offer")
