@@ -1,44 +1,17 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { useSession } from "../auth/session";
-import { Field } from "../ui/Field";
-import { ErrorNote, Loading } from "../ui/states";
+import { SignInForm } from "../auth/SignInForm";
+import { Loading } from "../ui/states";
 import { Deliveries, Pending, Today } from "./CourierPages";
 import "./courier.css";
 
 function SignIn() {
-  const { signIn } = useSession();
   const navigate = useNavigate();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(email, password);
-      navigate("/courier", { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
   return (
     <main className="courier-signin">
       <h1>Souk couriers</h1>
-      <form onSubmit={submit} className="courier-card">
-        <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        <Field
-          label="Password" type="password" autoComplete="current-password" required
-          value={password} onChange={(e) => setPassword(e.target.value)}
-        />
-        {error !== null && <ErrorNote error={error} />}
-        <button type="submit" className="big" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
-      </form>
+      <SignInForm className="courier-card" onSignedIn={() => navigate("/courier", { replace: true })} />
     </main>
   );
 }

@@ -149,7 +149,14 @@ function Delivery({ parcel }: { parcel: ShipmentSummary }) {
 export function Deliveries() {
   const pickedUp = useShipments("picked_up");
   const onTheWay = useShipments("out_for_delivery");
-  const parcels = [...(onTheWay.data?.items ?? []), ...(pickedUp.data?.items ?? [])];
+  // While the two lists refresh one after the other, a parcel just sent out is in both.
+  const parcels = [
+    ...new Map(
+      [...(pickedUp.data?.items ?? []), ...(onTheWay.data?.items ?? [])]
+        .sort((a, b) => a.updated_at.localeCompare(b.updated_at))
+        .map((parcel) => [parcel.id, parcel]),
+    ).values(),
+  ];
   const error = pickedUp.error ?? onTheWay.error;
   return (
     <section aria-labelledby="deliveries-heading">

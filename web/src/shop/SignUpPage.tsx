@@ -1,3 +1,4 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, ApiError } from "../api/client";
@@ -11,24 +12,19 @@ export default function SignUpPage() {
   const navigate = useNavigate();
   const next = useNextPage();
   const [form, setForm] = useState({ name: "", email: "", password: "" });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const fields = error instanceof ApiError ? error.fields : {};
-  const set = (key: keyof typeof form) => (event: { target: { value: string } }) =>
-    setForm((current) => ({ ...current, [key]: event.target.value }));
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const create = useMutation({
+    mutationFn: async () => {
       await api.register(form);
       await signIn(form.email, form.password);
-      navigate(next, { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
+    },
+    onSuccess: () => navigate(next, { replace: true }),
+  });
+  const fields = create.error instanceof ApiError ? create.error.fields : {};
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm((current) => ({ ...current, [key]: event.target.value }));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
   };
   return (
     <section className="auth-page">
@@ -43,9 +39,9 @@ export default function SignUpPage() {
           label="Password" type="password" autoComplete="new-password" required
           hint="At least 8 characters" value={form.password} onChange={set("password")} error={fields.password}
         />
-        {error !== null && <ErrorNote error={error} />}
-        <button type="submit" disabled={busy}>
-          {busy ? "Creating your account…" : "Create account"}
+        {create.error && <ErrorNote error={create.error} listFields={Object.keys(fields).length === 0} />}
+        <button type="submit" disabled={create.isPending}>
+          {create.isPending ? "Creating your account…" : "Create account"}
         </button>
         <p>
           Already have an account? <Link to={`/signin?next=${encodeURIComponent(next)}`}>Sign in</Link>
