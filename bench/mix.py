@@ -180,8 +180,10 @@ def run_mix(
         seconds=seconds,
         users=users,
         total=next(row for row in rows if row.name == "Aggregated"),
+        # --reset-stats keeps a row, at zero, for a name last asked only during the ramp-up.
         per_request=sorted(
-            (row for row in rows if row.name != "Aggregated"), key=lambda row: row.name
+            (row for row in rows if row.name != "Aggregated" and row.requests > 0),
+            key=lambda row: row.name,
         ),
         failure_samples=failures[:5],
         history_csv=Path(f"{prefix}_stats_history.csv"),
