@@ -113,6 +113,7 @@ class OrderListQuery(PageQuery, TimeRange):
 
 class AdminOrderListQuery(OrderListQuery):
     user_id: uuid.UUID | None = None
+    seller_id: uuid.UUID | None = None  # orders holding that shop's products
 
 
 class TopProductsQuery(TimeRange):

@@ -194,6 +194,63 @@ class Offer(Base):
     )
 
 
+class Moderation(Base):
+    """Each time a product was disabled or enabled: by whom, staff or its seller, and why. A
+    product staff disabled stays disabled until staff enable it."""
+
+    __tablename__ = "moderations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+    )
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    by_user: Mapped[uuid.UUID] = mapped_column(Uuid)
+    by_staff: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+
+    __table_args__ = (Index("ix_moderations_product_at", "product_id", "at"),)
+
+
+class Banner(Base):
+    """A banner on the storefront's home, written by staff; shown while published and within
+    its time window, by position."""
+
+    __tablename__ = "banners"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    link_url: Mapped[str | None] = mapped_column(String(500))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
+            name="ck_banners_ends_after",
+        ),
+        Index(
+            "ix_banners_published_position",
+            "position",
+            "created_at",
+            postgresql_where=text("published"),
+        ),
+    )
+
+
 class OutboxMessage(OutboxMixin, Base):
     pass
 

@@ -12,14 +12,21 @@ from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import json_body, parse_model, validate
 from sqlalchemy.orm import Session
 
-from services.products.models import Offer, ProcessedMessage, Product
+from services.products.models import Banner, Offer, ProcessedMessage, Product
 from services.products.schemas import (
+    BannerCreate,
+    BannerList,
+    BannerOut,
+    BannerSaved,
+    BannerUpdate,
     BatchQuery,
     CatalogueQuery,
     CategoryPage,
     CategoryQuery,
+    DisabledProductPage,
     ImageOut,
     MessageOut,
+    ModerationBody,
     OfferCreate,
     OfferList,
     OfferOut,
@@ -34,7 +41,7 @@ from services.products.schemas import (
     Sale,
     StockLevel,
 )
-from services.products.service import catalogue, images, offers, products, read_model
+from services.products.service import catalogue, content, images, offers, products, read_model
 from services.products.service.common import user_uuid
 from services.products.settings import ProductsSettings
 
@@ -206,22 +213,82 @@ def remove_offer(product_id: str, offer_id: str) -> Any:
 
 
 @public.put("/<product_id>/disable")
-@requires("admin")
-@validate(responses={200: ProductSaved})
-def disable_product(product_id: str) -> Any:
-    """Moderation: the product leaves the catalogue and checkout sees it inactive."""
+@requires("seller", "admin")
+@validate(body=ModerationBody, responses={200: ProductSaved})
+def disable_product(product_id: str, body: ModerationBody) -> Any:
+    """Take the product out of the catalogue (checkout sees it inactive): its seller for
+    their own, staff for any, with an optional `reason`."""
     with transaction() as session:
-        product = products.set_disabled(session, current_identity(), product_id, True)
+        product = products.set_disabled(session, current_identity(), product_id, True, body.reason)
         return saved(session, product, "Product disabled")
 
 
 @public.put("/<product_id>/enable")
-@requires("admin")
-@validate(responses={200: ProductSaved})
-def enable_product(product_id: str) -> Any:
+@requires("seller", "admin")
+@validate(body=ModerationBody, responses={200: ProductSaved, 403: None})
+def enable_product(product_id: str, body: ModerationBody) -> Any:
+    """Put the product back; one staff disabled only staff may enable (else 403
+    `disabled_by_staff`)."""
     with transaction() as session:
-        product = products.set_disabled(session, current_identity(), product_id, False)
+        product = products.set_disabled(session, current_identity(), product_id, False, body.reason)
         return saved(session, product, "Product enabled")
+
+
+@public.get("/disabled")
+@requires("admin")
+@validate(query=PageQuery, responses={200: DisabledProductPage})
+def list_disabled(query: PageQuery) -> Any:
+    """Moderation: disabled products, most recently disabled first, with the reason."""
+    with transaction() as session:
+        return products.disabled_products(session, query)
+
+
+def banner_out(banner: Banner) -> dict[str, Any]:
+    return BannerOut.model_validate(banner, from_attributes=True).model_dump(mode="json")
+
+
+@public.get("/banners")
+@validate(responses={200: BannerList})
+def shown_banners() -> Any:
+    """The storefront home's banners: published ones whose time window holds, by position."""
+    with transaction() as session:
+        return {"items": [banner_out(b) for b in content.shown_banners(session)]}
+
+
+@public.get("/banners/all")
+@requires("admin")
+@validate(responses={200: BannerList})
+def every_banner() -> Any:
+    """Every banner, drafts and finished ones included (staff)."""
+    with transaction() as session:
+        return {"items": [banner_out(b) for b in content.every_banner(session)]}
+
+
+@public.post("/banners")
+@requires("admin")
+@validate(body=BannerCreate, responses={201: BannerSaved})
+def create_banner(body: BannerCreate) -> Any:
+    with transaction() as session:
+        banner = content.create_banner(session, current_identity(), body)
+        return {"message": "Banner created", **banner_out(banner)}, 201
+
+
+@public.patch("/banners/<banner_id>")
+@requires("admin")
+@validate(body=BannerUpdate, responses={200: BannerSaved})
+def update_banner(banner_id: str, body: BannerUpdate) -> Any:
+    with transaction() as session:
+        banner = content.update_banner(session, banner_id, body)
+        return {"message": "Banner updated", **banner_out(banner)}
+
+
+@public.delete("/banners/<banner_id>")
+@requires("admin")
+@validate(responses={200: MessageOut})
+def delete_banner(banner_id: str) -> Any:
+    with transaction() as session:
+        content.delete_banner(session, banner_id)
+    return MessageOut(message="Banner deleted")
 
 
 def _receive(payload_model: type[P], apply: Callable[[Session, P], None]) -> dict[str, int]:

@@ -271,3 +271,95 @@ class OfferList(BaseModel):
 
 class MessageOut(BaseModel):
     message: str
+
+
+class ModerationBody(Schema):
+    reason: Annotated[Text, Field(max_length=500)] | None = None
+
+
+class DisabledProductOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    seller_id: uuid.UUID
+    category: str | None
+    price: Decimal
+    reason: str | None
+    disabled_at: datetime | None
+    by_staff: bool = Field(description="True when staff disabled it; only staff may enable it")
+
+
+class DisabledProductPage(BaseModel):
+    items: list[DisabledProductOut]
+    page: int
+    per_page: int
+    total: int
+
+
+# A site path ("/search?q=lamp") or an http(s) address; never `javascript:` and the like.
+LinkUrl = Annotated[str, Field(max_length=500, pattern=r"^(/[^\s]*|https?://[^\s/]+[^\s]*)$")]
+BannerTitle = Annotated[Text, Field(min_length=1, max_length=120)]
+BannerText = Annotated[Text, Field(max_length=1000)]
+Position = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1000)]
+Moment = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class BannerCreate(Schema):
+    title: BannerTitle
+    body: BannerText = ""
+    link_url: LinkUrl | None = None
+    position: Position = 0
+    published: bool = False
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+
+    @model_validator(mode="after")
+    def ends_after_start(self) -> Self:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class BannerUpdate(Schema):
+    """Fields to change; a field left out keeps its value."""
+
+    title: BannerTitle | None = None
+    body: BannerText | None = None
+    link_url: LinkUrl | None = None
+    position: Position | None = None
+    published: bool | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+
+    @model_validator(mode="after")
+    def required_fields_are_not_cleared(self) -> Self:
+        for name in ("title", "position", "published"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_dump(include=self.model_fields_set)
+        if "body" in sent and sent["body"] is None:
+            sent["body"] = ""
+        return sent
+
+
+class BannerOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    body: str
+    link_url: str | None
+    position: int
+    published: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BannerSaved(BannerOut):
+    message: str
+
+
+class BannerList(BaseModel):
+    items: list[BannerOut]

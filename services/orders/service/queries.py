@@ -79,6 +79,10 @@ def list_all_orders(
     statement = select(Order)
     if query.user_id:
         statement = statement.where(Order.user_id == query.user_id)
+    if query.seller_id:
+        statement = statement.where(
+            Order.id.in_(select(OrderLine.order_id).where(OrderLine.seller_id == query.seller_id))
+        )
     statement = _filtered(statement, query).options(selectinload(Order.lines))
     return paginate(session, statement, query, serialize)
 

@@ -186,10 +186,11 @@ def test_the_seller_list_holds_orders_with_their_products_and_only_their_lines(
     assert client.get("/api/orders/seller", headers=ada.headers).status_code == 403
 
 
-def test_the_admin_list_filters_by_status_and_user(buyer, fakes, client, tokens):
+def test_the_admin_list_filters_by_status_user_and_shop(buyer, fakes, client, tokens):
     ada, bob = buyer(), buyer()
+    shop = uuid.uuid4()
     first = _checkout(ada, fakes)
-    _checkout(bob, fakes)
+    bobs = _checkout(bob, fakes, seller=shop)
     ada.post(f"/api/orders/{first}/cancel")
     admin = tokens.headers("admin")
 
@@ -198,6 +199,8 @@ def test_the_admin_list_filters_by_status_and_user(buyer, fakes, client, tokens)
     assert [o["order_id"] for o in by_user.json["items"]] == [first]
     cancelled = client.get("/api/orders/all", query_string={"status": "cancelled"}, headers=admin)
     assert [o["user_id"] for o in cancelled.json["items"]] == [str(ada.id)]
+    by_shop = client.get("/api/orders/all", query_string={"seller_id": str(shop)}, headers=admin)
+    assert [o["order_id"] for o in by_shop.json["items"]] == [bobs]
     bad = client.get("/api/orders/all", query_string={"user_id": "bob"}, headers=admin)
     assert bad.status_code == 400
     assert client.get("/api/orders/all", headers=ada.headers).status_code == 403

@@ -7,11 +7,12 @@ from typing import Any
 from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
 from souk_kit.outbox import record_event, send_later
-from sqlalchemy import select
+from souk_kit.pagination import PageQuery, paginate
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.products.models import OutboxMessage, Product
+from services.products.models import Moderation, OutboxMessage, Product
 from services.products.schemas import GRAM, ProductCreate, ProductUpdate
 from services.products.service.common import parse_id, user_uuid
 from services.products.settings import ProductsSettings
@@ -131,17 +132,93 @@ def delete_product(session: Session, identity: Identity, product_id: str) -> Non
     )
 
 
-def set_disabled(session: Session, admin: Identity, product_id: str, disabled: bool) -> Product:
-    """Moderation: a disabled product leaves the catalogue and checkout sees it inactive."""
-    product = find_product(session, product_id, lock=True)
-    if product.disabled != disabled:
-        product.disabled = disabled
-        session.flush()
-        record_event(
-            session,
-            OutboxMessage,
-            "product_disabled" if disabled else "product_enabled",
-            user_id=admin.user_id,
-            product_id=str(product.id),
+class DisabledByStaffError(ForbiddenError):
+    code = "disabled_by_staff"
+
+
+def set_disabled(
+    session: Session, identity: Identity, product_id: str, disabled: bool, reason: str | None
+) -> Product:
+    """Take a product out of the catalogue (checkout sees it inactive) or put it back: its
+    seller for their own, staff for any (moderation, with a reason). What staff disabled only
+    staff may enable. Each change is kept in `moderations`."""
+    product = editable_product(session, identity, product_id)
+    by_staff = identity.role == "admin"
+    if product.disabled == disabled:
+        return product
+    if not disabled and not by_staff:
+        last = session.scalar(
+            select(Moderation)
+            .where(Moderation.product_id == product.id)
+            .order_by(Moderation.at.desc(), Moderation.id.desc())
+            .limit(1)
         )
+        if last is not None and last.by_staff:
+            because = f": {last.reason}" if last.reason else ""
+            raise DisabledByStaffError(f"Souk's staff disabled this product{because}")
+    product.disabled = disabled
+    session.add(
+        Moderation(
+            product_id=product.id,
+            disabled=disabled,
+            reason=reason,
+            by_user=user_uuid(identity),
+            by_staff=by_staff,
+        )
+    )
+    session.flush()
+    record_event(
+        session,
+        OutboxMessage,
+        "product_disabled" if disabled else "product_enabled",
+        user_id=identity.user_id,
+        product_id=str(product.id),
+        metadata={"reason": reason, "by_staff": by_staff},
+    )
     return product
+
+
+DISABLED_FIELDS = (
+    "id",
+    "name",
+    "seller_id",
+    "category",
+    "price",
+    "reason",
+    "disabled_at",
+    "by_staff",
+)
+
+
+def disabled_products(session: Session, query: PageQuery) -> dict[str, Any]:
+    """Disabled products that are not deleted, most recently disabled first, with who
+    disabled them and why."""
+    last = (
+        select(Moderation.reason, Moderation.at, Moderation.by_staff)
+        .where(Moderation.product_id == Product.id)
+        .order_by(Moderation.at.desc(), Moderation.id.desc())
+        .limit(1)
+        .lateral()
+    )
+    statement = (
+        select(
+            Product.id,
+            Product.name,
+            Product.seller_id,
+            Product.category,
+            Product.price,
+            last.c.reason,
+            last.c.at,
+            func.coalesce(last.c.by_staff, True),  # disabled before moderations were kept
+        )
+        .outerjoin(last, true())
+        .where(Product.disabled, Product.deleted_at.is_(None))
+        .order_by(last.c.at.desc().nulls_last(), Product.id)
+    )
+    return paginate(
+        session,
+        statement,
+        query,
+        lambda row: dict(zip(DISABLED_FIELDS, row, strict=True)),
+        scalars=False,
+    )

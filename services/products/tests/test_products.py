@@ -256,19 +256,73 @@ def test_an_admin_disables_and_enables_a_product(client, seller, admin, tokens, 
     assert client.get("/api/products").json["total"] == 1
 
 
-def test_moderation_is_for_admins_only_and_records_events(client, seller, admin, outbox):
+def test_moderation_records_events_and_is_idempotent(client, seller, admin, outbox):
     product = seller.create()
-    assert (
-        client.put(f"/api/products/{product['id']}/disable", headers=seller.headers).status_code
-        == 403
-    )
     client.put(f"/api/products/{product['id']}/disable", headers=admin.headers)
     client.put(f"/api/products/{product['id']}/disable", headers=admin.headers)
     client.put(f"/api/products/{product['id']}/enable", headers=admin.headers)
-    types = [e["type"] for e in outbox("activity", "/events")]
-    assert types == ["product_created", "product_disabled", "product_enabled"]
+    events = outbox("activity", "/events")
+    assert [e["type"] for e in events] == ["product_created", "product_disabled", "product_enabled"]
+    assert events[1]["metadata"] == {"reason": None, "by_staff": True}
     missing = client.put(f"/api/products/{uuid.uuid4()}/disable", headers=admin.headers)
     assert missing.status_code == 404
+
+
+def test_a_seller_hides_and_shows_their_own_product_but_not_anothers(client, seller, make_seller):
+    product = seller.create()
+    other = make_seller()
+    assert (
+        client.put(f"/api/products/{product['id']}/disable", headers=other.headers).status_code
+        == 403
+    )
+
+    hidden = client.put(f"/api/products/{product['id']}/disable", headers=seller.headers)
+    assert hidden.status_code == 200 and hidden.json["active"] is False
+    assert client.get("/api/products").json["total"] == 0
+    shown = client.put(f"/api/products/{product['id']}/enable", headers=seller.headers)
+    assert shown.status_code == 200 and shown.json["active"] is True
+    assert client.get("/api/products").json["total"] == 1
+
+
+def test_what_staff_disabled_only_staff_enable(client, seller, admin):
+    product = seller.create()
+    reason = {"reason": "Counterfeit brand"}
+    client.put(f"/api/products/{product['id']}/disable", json=reason, headers=admin.headers)
+
+    refused = client.put(f"/api/products/{product['id']}/enable", headers=seller.headers)
+    assert refused.status_code == 403
+    assert refused.json["code"] == "disabled_by_staff"
+    assert "Counterfeit brand" in refused.json["error"]
+    assert client.get("/api/products").json["total"] == 0
+    enabled = client.put(f"/api/products/{product['id']}/enable", headers=admin.headers)
+    assert enabled.json["active"] is True
+
+
+def test_staff_list_disabled_products_with_the_reason(client, seller, admin, tokens):
+    first, second, listed = (
+        seller.create(name="First"),
+        seller.create(name="Second"),
+        seller.create(),
+    )
+    client.put(
+        f"/api/products/{first['id']}/disable", json={"reason": "Fake"}, headers=admin.headers
+    )
+    client.put(f"/api/products/{second['id']}/disable", headers=seller.headers)
+
+    page = client.get("/api/products/disabled", headers=admin.headers).json
+    assert page["total"] == 2
+    assert [(p["name"], p["reason"], p["by_staff"]) for p in page["items"]] == [
+        ("Second", None, False),
+        ("First", "Fake", True),
+    ]
+    assert listed["id"] not in {p["id"] for p in page["items"]}
+    assert client.get("/api/products/disabled", headers=seller.headers).status_code == 403
+    too_long = {"reason": "x" * 501}
+    answer = client.put(
+        f"/api/products/{listed['id']}/disable", json=too_long, headers=admin.headers
+    )
+    assert answer.status_code == 400
+    assert client.get(f"/api/products/{listed['id']}").status_code == 200
 
 
 def test_the_owner_may_edit_a_disabled_product(client, seller, admin):

@@ -1,0 +1,68 @@
+"""The storefront's content: banners on the home page, written by staff, read by everyone."""
+
+import uuid
+
+from souk_kit.auth import Identity
+from souk_kit.errors import NotFoundError, ValidationError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from services.products.models import Banner
+from services.products.schemas import BannerCreate, BannerUpdate
+from services.products.service.common import user_uuid
+
+
+def shown_banners(session: Session) -> list[Banner]:
+    """Published banners whose window holds now, by position then age."""
+    now = func.statement_timestamp()
+    return list(
+        session.scalars(
+            select(Banner)
+            .where(
+                Banner.published,
+                or_(Banner.starts_at.is_(None), Banner.starts_at <= now),
+                or_(Banner.ends_at.is_(None), Banner.ends_at > now),
+            )
+            .order_by(Banner.position, Banner.created_at, Banner.id)
+        )
+    )
+
+
+def every_banner(session: Session) -> list[Banner]:
+    return list(session.scalars(select(Banner).order_by(Banner.position, Banner.created_at)))
+
+
+def create_banner(session: Session, staff: Identity, body: BannerCreate) -> Banner:
+    banner = Banner(**body.model_dump(), created_by=user_uuid(staff))
+    session.add(banner)
+    session.flush()
+    return banner
+
+
+def find_banner(session: Session, banner_id: str, *, lock: bool = False) -> Banner:
+    try:
+        key = uuid.UUID(banner_id)
+    except ValueError:
+        raise NotFoundError("No such banner") from None
+    statement = select(Banner).where(Banner.id == key)
+    banner = session.scalar(statement.with_for_update() if lock else statement)
+    if banner is None:
+        raise NotFoundError("No such banner")
+    return banner
+
+
+def update_banner(session: Session, banner_id: str, body: BannerUpdate) -> Banner:
+    banner = find_banner(session, banner_id, lock=True)
+    for name, value in body.changes().items():
+        setattr(banner, name, value)
+    if banner.starts_at and banner.ends_at and banner.ends_at <= banner.starts_at:
+        raise ValidationError(
+            "A banner must end after it starts", details={"fields": {"ends_at": "must be later"}}
+        )
+    session.flush()
+    return banner
+
+
+def delete_banner(session: Session, banner_id: str) -> None:
+    session.delete(find_banner(session, banner_id, lock=True))
+    session.flush()

@@ -1,0 +1,109 @@
+"""The storefront's banners: staff write them, everyone reads the published ones in their window."""
+
+from datetime import UTC, datetime, timedelta
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def test_staff_publish_a_banner_and_everyone_sees_it(client, admin):
+    draft = client.post(
+        "/api/products/banners", json={"title": "Winter sale"}, headers=admin.headers
+    )
+    assert draft.status_code == 201, draft.json
+    assert draft.json["published"] is False
+    assert client.get("/api/products/banners").json["items"] == []
+
+    banner_id = draft.json["id"]
+    body = {"published": True, "body": "Up to 40% off", "link_url": "/search?on_offer=true"}
+    published = client.patch(f"/api/products/banners/{banner_id}", json=body, headers=admin.headers)
+    assert published.status_code == 200
+    shown = client.get("/api/products/banners").json["items"]
+    assert [(b["title"], b["body"], b["link_url"]) for b in shown] == [
+        ("Winter sale", "Up to 40% off", "/search?on_offer=true")
+    ]
+
+    assert (
+        client.delete(f"/api/products/banners/{banner_id}", headers=admin.headers).status_code
+        == 200
+    )
+    assert client.get("/api/products/banners").json["items"] == []
+    assert (
+        client.delete(f"/api/products/banners/{banner_id}", headers=admin.headers).status_code
+        == 404
+    )
+
+
+def test_banners_show_by_position_and_only_within_their_window(client, admin):
+    now = datetime.now(UTC)
+
+    def make(title: str, **fields):
+        body = {"title": title, "published": True, **fields}
+        answer = client.post("/api/products/banners", json=body, headers=admin.headers)
+        assert answer.status_code == 201, answer.json
+
+    make("Second", position=2)
+    make("First", position=1)
+    make("Later", starts_at=_iso(now + timedelta(days=1)))
+    make("Over", starts_at=_iso(now - timedelta(days=2)), ends_at=_iso(now - timedelta(days=1)))
+
+    assert [b["title"] for b in client.get("/api/products/banners").json["items"]] == [
+        "First",
+        "Second",
+    ]
+    every = client.get("/api/products/banners/all", headers=admin.headers).json["items"]
+    assert sorted(b["title"] for b in every) == ["First", "Later", "Over", "Second"]
+
+
+def test_only_staff_write_banners(client, seller, tokens):
+    customer = tokens.headers("customer")
+    for headers in (seller.headers, customer):
+        answer = client.post("/api/products/banners", json={"title": "Mine"}, headers=headers)
+        assert answer.status_code == 403
+        assert client.get("/api/products/banners/all", headers=headers).status_code == 403
+    assert client.post("/api/products/banners", json={"title": "Anyone"}).status_code == 401
+
+
+def test_a_bad_banner_is_refused_by_field(client, admin):
+    cases = [
+        ({"title": ""}, "title"),
+        ({"title": "x" * 121}, "title"),
+        ({"title": "Link", "link_url": "javascript:alert(1)"}, "link_url"),
+        ({"title": "Pos", "position": -1}, "position"),
+        ({"title": "Pos", "position": True}, "position"),
+    ]
+    for body, field in cases:
+        answer = client.post("/api/products/banners", json=body, headers=admin.headers)
+        assert answer.status_code == 400, body
+        assert field in answer.json["details"]["fields"], answer.json
+    backwards = {
+        "title": "When",
+        "starts_at": "2027-01-02T00:00:00Z",
+        "ends_at": "2027-01-01T00:00:00Z",
+    }
+    assert (
+        client.post("/api/products/banners", json=backwards, headers=admin.headers).status_code
+        == 400
+    )
+
+    banner = client.post(
+        "/api/products/banners", json={"title": "Fine"}, headers=admin.headers
+    ).json
+    cleared = client.patch(
+        f"/api/products/banners/{banner['id']}", json={"title": None}, headers=admin.headers
+    )
+    assert cleared.status_code == 400
+    ends_first = {"ends_at": "2020-01-01T00:00:00Z", "starts_at": "2021-01-01T00:00:00Z"}
+    answer = client.patch(
+        f"/api/products/banners/{banner['id']}", json=ends_first, headers=admin.headers
+    )
+    assert answer.status_code == 400
+    assert (
+        client.get("/api/products/banners/all", headers=admin.headers).json["items"][0]["ends_at"]
+        is None
+    )
+    assert (
+        client.patch("/api/products/banners/nope", json={}, headers=admin.headers).status_code
+        == 404
+    )
