@@ -284,6 +284,150 @@ export interface Message {
   message: string;
 }
 
+// --- sellers and staff ----------------------------------------------------------------------
+
+export interface ProductInput {
+  name: string;
+  price: string;
+  description?: string;
+  stock?: number;
+  category?: string | null;
+  sku?: string | null;
+}
+
+export interface SellerProduct extends Product {
+  active: boolean;
+  created_at: string;
+}
+
+export interface OfferInput {
+  percent_off?: string;
+  price?: string;
+  starts_at?: string;
+  ends_at?: string;
+}
+
+export interface SavedOffer {
+  id: string;
+  percent_off: string | null;
+  price: string | null;
+  starts_at: string;
+  ends_at: string | null;
+}
+
+export interface StockLevel {
+  product_id: string;
+  seller_id: string;
+  stock: number;
+  reserved: number;
+  available: number;
+  low_stock_threshold: number;
+  low_stock: boolean;
+  updated_at: string;
+}
+
+export interface Movement {
+  id: number;
+  change_type: "restock" | "purchase" | "adjustment" | "release" | "return" | string;
+  quantity: number;
+  reserved_change: number;
+  old_stock: number;
+  new_stock: number;
+  reason: string | null;
+  order_id: string | null;
+  at: string;
+}
+
+export interface SellerOrder extends OrderSummary {
+  user_id: string;
+  paid_at: string | null;
+}
+
+export interface OrderFilter {
+  status?: OrderStatus;
+  from?: string;
+  to?: string;
+  user_id?: string;
+  seller_id?: string;
+  page?: number;
+  per_page?: number;
+}
+
+export interface RevenuePeriod {
+  period: string;
+  revenue: string;
+  orders: number;
+}
+
+export interface TopProduct {
+  product_id: string;
+  name: string;
+  quantity: number;
+  revenue: string;
+  orders: number;
+}
+
+export interface SalesSummary {
+  orders_by_status: Record<string, number>;
+  paid_orders: number;
+  revenue_today: string;
+  revenue_this_month: string;
+  average_order_value: string;
+  currency: string;
+}
+
+export interface ActivityStats {
+  from: string;
+  to: string;
+  total: number;
+  by_type: Record<string, number>;
+  funnel: { type: string; events: number; users: number }[];
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name: string;
+  role: Role;
+  shop_name?: string;
+  zone?: string;
+}
+
+export interface CourierFigures {
+  courier_id: string;
+  name: string | null;
+  zone: string | null;
+  active: boolean | null;
+  active_deliveries: number;
+  completed_deliveries: number;
+}
+
+export interface DisabledProduct {
+  id: string;
+  name: string;
+  seller_id: string;
+  category: string | null;
+  price: string;
+  reason: string | null;
+  disabled_at: string | null;
+  by_staff: boolean;
+}
+
+export interface Banner {
+  id: string;
+  title: string;
+  body: string;
+  link_url: string | null;
+  position: number;
+  published: boolean;
+  starts_at: string | null;
+  ends_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type BannerInput = Partial<Pick<Banner, "title" | "body" | "link_url" | "position" | "published" | "starts_at" | "ends_at">>;
+
 // --- the session's tokens -------------------------------------------------------------------
 
 const SESSION_KEY = "souk.session";
@@ -465,4 +609,77 @@ export const api = {
     request<ShipmentSummary>(`/api/shipping/shipments/${id(shipmentId)}/out-for-delivery`, json("POST")),
   deliver: (shipmentId: string) =>
     request<ShipmentSummary>(`/api/shipping/shipments/${id(shipmentId)}/deliver`, json("POST")),
+
+  // sellers
+  myProducts: (page = 1, perPage = 100) =>
+    request<Page<SellerProduct>>(`/api/products/mine${queryString({ page, per_page: perPage })}`),
+  createProduct: (body: ProductInput) =>
+    request<SellerProduct & Message>("/api/products", json("POST", body)),
+  updateProduct: (productId: string, body: Partial<ProductInput>) =>
+    request<SellerProduct & Message>(`/api/products/${id(productId)}`, json("PATCH", body)),
+  deleteProduct: (productId: string) =>
+    request<Message>(`/api/products/${id(productId)}`, json("DELETE")),
+  uploadImage: (productId: string, file: File) => {
+    const form = new FormData();
+    form.append("image", file);
+    return request<{ id: string; url: string }>(`/api/products/${id(productId)}/images`, {
+      method: "POST",
+      body: form,
+    });
+  },
+  setProductActive: (productId: string, active: boolean, reason?: string) =>
+    request<SellerProduct & Message>(
+      `/api/products/${id(productId)}/${active ? "enable" : "disable"}`,
+      json("PUT", reason ? { reason } : {}),
+    ),
+  offers: (productId: string) =>
+    request<{ items: SavedOffer[] }>(`/api/products/${id(productId)}/offers`),
+  createOffer: (productId: string, body: OfferInput) =>
+    request<SavedOffer & Message>(`/api/products/${id(productId)}/offers`, json("POST", body)),
+  stockLevels: (page = 1, perPage = 100) =>
+    request<Page<StockLevel>>(`/api/inventory${queryString({ page, per_page: perPage })}`),
+  lowStock: () => request<Page<StockLevel>>("/api/inventory/alerts?per_page=100"),
+  movements: (productId: string) =>
+    request<Page<Movement>>(`/api/inventory/${id(productId)}/movements?per_page=50`),
+  setStock: (productId: string, stock: number, reason?: string) =>
+    request<StockLevel & Message>(`/api/inventory/${id(productId)}`, json("PUT", { stock, reason })),
+  setThreshold: (productId: string, threshold: number) =>
+    request<StockLevel & Message>(
+      `/api/inventory/${id(productId)}/threshold`,
+      json("PUT", { low_stock_threshold: threshold }),
+    ),
+  sellerOrders: (filter: OrderFilter = {}) =>
+    request<Page<SellerOrder>>(`/api/orders/seller${queryString(filter)}`),
+  revenue: (granularity: "month" | "year", range: { from?: string; to?: string } = {}) =>
+    request<{ items: RevenuePeriod[]; currency: string }>(
+      `/api/orders/analytics/revenue${queryString({ granularity, ...range })}`,
+    ),
+  topProducts: (limit = 5) =>
+    request<{ items: TopProduct[]; currency: string }>(
+      `/api/orders/analytics/top-products${queryString({ limit })}`,
+    ),
+
+  // staff
+  salesSummary: () => request<SalesSummary>("/api/orders/analytics/summary"),
+  activityStats: () => request<ActivityStats>("/api/activity/stats"),
+  users: (query: { q?: string; role?: Role; page?: number; per_page?: number } = {}) =>
+    request<Page<User>>(`/api/auth/users${queryString(query)}`),
+  createUser: (body: NewUser) => request<User>("/api/auth/users", json("POST", body)),
+  updateUser: (userId: string, body: { active?: boolean; role?: Role }) =>
+    request<User>(`/api/auth/users/${id(userId)}`, json("PATCH", body)),
+  disabledProducts: (page = 1) =>
+    request<Page<DisabledProduct>>(`/api/products/disabled${queryString({ page })}`),
+  allOrders: (filter: OrderFilter = {}) =>
+    request<Page<SellerOrder>>(`/api/orders/all${queryString(filter)}`),
+  setOrderStatus: (orderId: string, status: OrderStatus) =>
+    request<Order>(`/api/orders/${id(orderId)}/status`, json("PUT", { status })),
+  couriers: () => request<Page<CourierFigures>>("/api/shipping/couriers?per_page=100"),
+  banners: () => request<{ items: Banner[] }>("/api/products/banners"),
+  everyBanner: () => request<{ items: Banner[] }>("/api/products/banners/all"),
+  createBanner: (body: BannerInput) =>
+    request<Banner & Message>("/api/products/banners", json("POST", body)),
+  updateBanner: (bannerId: string, body: BannerInput) =>
+    request<Banner & Message>(`/api/products/banners/${id(bannerId)}`, json("PATCH", body)),
+  deleteBanner: (bannerId: string) =>
+    request<Message>(`/api/products/banners/${id(bannerId)}`, json("DELETE")),
 };

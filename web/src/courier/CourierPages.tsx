@@ -3,7 +3,8 @@ import { useState } from "react";
 import { api, ApiError, type ShipmentStatus, type ShipmentSummary } from "../api/client";
 import { dateTime, statusWords } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
-import { isToday, nextStep, timeAgo } from "./courier";
+import { isToday } from "../ui/format";
+import { nextStep, timeAgo } from "./courier";
 
 /** How often the pending pool is asked again while the app is open (others take parcels). */
 const POOL_POLL_MS = 5_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isToday, nextStep, timeAgo } from "./courier";
+import { isToday } from "../ui/format";
+import { nextStep, timeAgo } from "./courier";
 
 describe("a courier's next step", () => {
   it("follows picked up → out for delivery → delivered", () => {

@@ -19,7 +19,3 @@ export function timeAgo(iso: string, now: Date = new Date()): string {
   const days = Math.floor(hours / 24);
   return `${days} ${days === 1 ? "day" : "days"} ago`;
 }
-
-export function isToday(iso: string, now: Date = new Date()): boolean {
-  return new Date(iso).toDateString() === now.toDateString();
-}

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import { Empty, ErrorNote, Loading } from "../ui/states";
@@ -6,6 +7,27 @@ import { ProductGrid } from "./ProductCard";
 
 /** The biggest categories the home page names; the search page lists them all. */
 const HOME_CATEGORIES = 12;
+
+function BannerLink({ href, children }: { href: string; children: ReactNode }) {
+  return href.startsWith("/") ? <Link to={href}>{children}</Link> : <a href={href} rel="noopener">{children}</a>;
+}
+
+/** What staff published for the home page; nothing at all while there is none or it fails. */
+function Banners() {
+  const banners = useQuery({ queryKey: ["banners", "shown"], queryFn: api.banners });
+  if (!banners.data?.items.length) return null;
+  return (
+    <section className="banners" aria-label="News from Souk">
+      {banners.data.items.map((banner) => (
+        <article key={banner.id} className="banner">
+          <h2>{banner.title}</h2>
+          {banner.body && <p>{banner.body}</p>}
+          {banner.link_url && <BannerLink href={banner.link_url}>Find out more</BannerLink>}
+        </article>
+      ))}
+    </section>
+  );
+}
 
 function Categories() {
   const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });
@@ -64,6 +86,7 @@ export function Home() {
           Browse everything
         </Link>
       </section>
+      <Banners />
       <section aria-labelledby="categories-heading">
         <h2 id="categories-heading">Categories</h2>
         <Categories />

@@ -22,3 +22,7 @@ const STATUS_WORDS: Record<string, string> = {
 export function statusWords(status: string): string {
   return STATUS_WORDS[status] ?? status.replace(/_/g, " ");
 }
+
+export function isToday(iso: string, now: Date = new Date()): boolean {
+  return new Date(iso).toDateString() === now.toDateString();
+}
