@@ -119,3 +119,23 @@ def anonymous_list_caught_up(
 
     wait_until(caught_up, 10, f"the gateway's copy of {url}", every=0.2)
     return fresh
+
+
+def new_shop_login(
+    gateway: GatewaySession, admin: dict[str, str], name: str
+) -> tuple[str, dict[str, str], str]:
+    """A new shop's owner: (e-mail, bearer headers, seller id); the password is PASSWORD."""
+    email = f"shop-{uuid.uuid4().hex[:10]}@example.com"
+    created = gateway.post(
+        "/api/auth/users",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "name": f"{name} owner",
+            "role": "seller",
+            "shop_name": name,
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    return email, sign_in(gateway, email), created.json()["user_id"]

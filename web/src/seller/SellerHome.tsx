@@ -156,7 +156,7 @@ function LowStock() {
   if (low.error) return <ErrorNote error={low.error} retry={low.refetch} />;
   if (low.data.items.length === 0) return <Empty>Every product is above its low-stock threshold.</Empty>;
   return (
-    <ul className="order-list">
+    <ul className="plain-list">
       {low.data.items.map((level) => (
         <li key={level.product_id}>
           <Link to={`/seller/stock?product=${level.product_id}`}>{nameOf(level.product_id)}</Link>

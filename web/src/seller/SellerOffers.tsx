@@ -25,7 +25,7 @@ function OfferList({ productId, currency }: { productId: string; currency: strin
   const current = offers.data.items.filter((offer) => offerState(offer) !== "ended");
   if (current.length === 0) return <Empty>No offer running or scheduled.</Empty>;
   return (
-    <ul className="order-list" aria-label="Offers running or scheduled">
+    <ul className="plain-list" aria-label="Offers running or scheduled">
       {current.map((offer) => {
         const state = offerState(offer);
         return (
@@ -118,7 +118,7 @@ export function SellerOffers() {
         {onOffer.length === 0 ? (
           <Empty>None of your products is on offer right now.</Empty>
         ) : (
-          <ul className="order-list">
+          <ul className="plain-list">
             {onOffer.map((p) => (
               <li key={p.id}>
                 <strong>{p.name}</strong>

@@ -225,7 +225,10 @@ export function ProductEditor() {
       creating ? api.createProduct(inputOf(form, true)) : api.updateProduct(productId, inputOf(form, false)),
     onSuccess: async (saved) => {
       await queryClient.invalidateQueries({ queryKey: ["my-products"] });
-      if (creating) navigate(`/seller/products/${saved.id}`, { replace: true, state: { added: true } });
+      if (creating) {
+        save.reset(); // the editor stays mounted for the new product: no "Saved." there
+        navigate(`/seller/products/${saved.id}`, { replace: true, state: { added: true } });
+      }
     },
   });
   const categories = useQuery({ queryKey: ["categories"], queryFn: api.categories });

@@ -49,11 +49,14 @@ function Sales() {
         <Tile label="Average order value" value={money(summary.data.average_order_value, currency)} />
         <Tile label="Paid orders" value={summary.data.paid_orders} />
       </div>
-      <section aria-labelledby="by-status">
-        <h2 id="by-status">Orders by status</h2>
-        <Chart data={byStatus} series={[{ key: "value", name: "Orders", colour: CURRENT }]} label="Orders by status" />
-        <CountTable rows={byStatus} caption="Orders by status" what="Status" />
-      </section>
+      <div className="panels">
+        <section aria-labelledby="by-status">
+          <h2 id="by-status">Orders by status</h2>
+          <Chart data={byStatus} series={[{ key: "value", name: "Orders", colour: CURRENT }]} label="Orders by status" />
+          <CountTable rows={byStatus} caption="Orders by status" what="Status" />
+        </section>
+        <Funnel />
+      </div>
     </>
   );
 }
@@ -83,12 +86,7 @@ export function StaffHome() {
   return (
     <>
       <h1>Overview</h1>
-      <div className="panels">
-        <div>
-          <Sales />
-        </div>
-        <Funnel />
-      </div>
+      <Sales />
     </>
   );
 }

@@ -73,7 +73,7 @@ function Find() {
         <Empty>No listed product matches.</Empty>
       ) : (
         <>
-          <ul className="order-list">
+          <ul className="plain-list">
             {found.data.items.map((product) => (
               <DisableForm key={product.id} product={product} shop={shopOf(product.seller_id)} />
             ))}
