@@ -283,6 +283,21 @@ def _load(api: Gateway, admin: dict[str, str], logins: list[Login]) -> None:
             jobs.append((seller_token, spec, existing.get(sku), shop.offers.get(sku)))
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(lambda job: _stock_product(api, *job), jobs))  # re-raises a failure
+    _publish_banner(api, admin)
+
+
+DEMO_BANNER = {
+    "title": "Winter market: offers are on",
+    "body": "Headphones, kettles and more at lower prices from our shops, while the offers last.",
+    "link_url": "/search?on_offer=true",
+    "published": True,
+}
+
+
+def _publish_banner(api: Gateway, admin: dict[str, str]) -> None:
+    shown = api.call("GET", "/api/products/banners/all", admin)["items"]
+    if all(banner["title"] != DEMO_BANNER["title"] for banner in shown):
+        api.call("POST", "/api/products/banners", admin, json=DEMO_BANNER, accept=(201,))
 
 
 def _create_user(api: Gateway, admin: dict[str, str], login: Login, fields: dict[str, str]) -> None:

@@ -170,7 +170,10 @@ def _finish_start(
         logins += _load_demo(settings, admin_password.value)
 
     url = settings.gateway_url.replace("127.0.0.1", "localhost")
-    print(f"\nSouk is up. The shop: {url}/  couriers: {url}/courier  API docs: {url}/docs")
+    print(
+        f"\nSouk is up. The shop: {url}/  couriers: {url}/courier  sellers: {url}/seller  "
+        f"staff: {url}/staff  API docs: {url}/docs"
+    )
     print(f"internal listener (services only): {settings.internal_url}")
     print(f"logs: {settings.log_dir}\n")
     for role, email, password in logins:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from launcher.demo import DOMAIN, LOGINS_FILE, MARKER, SHOPS
+from launcher.demo import DEMO_BANNER, DOMAIN, LOGINS_FILE, MARKER, SHOPS
 from launcher.settings import REPO_ROOT, Settings
 from tests.conftest import (
     GatewaySession,
@@ -185,6 +185,15 @@ def test_two_demo_products_are_on_offer_below_their_list_price(
     assert len(on_offer) == 2
     assert all(p["offer"] is not None for p in on_offer)
     assert sum(p["offer"] is not None for p in products) == 2
+
+
+def test_the_home_page_has_one_published_banner_pointing_at_the_offers(
+    gateway: GatewaySession,
+) -> None:
+    banners = gateway.get("/api/products/banners").json()["items"]
+    assert [(b["title"], b["link_url"]) for b in banners] == [
+        (DEMO_BANNER["title"], "/search?on_offer=true")
+    ]
 
 
 def test_starting_again_prints_the_same_logins_and_creates_nothing(

@@ -9,6 +9,7 @@ and picks that parcel up as the demo courier, so run it on a demo stack, not a r
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -116,6 +117,31 @@ def main(base: str) -> None:
         rider.get_by_role("link", name="My deliveries").click()
         expect(rider.locator("address").first).to_be_visible()
         shoot(rider, "courier-deliveries")
+
+        owner = browser.new_context(viewport=DESKTOP, base_url=base).new_page()
+        signed_in(owner, tokens(base, users["seller"]))
+        owner.goto("/seller")
+        expect(owner.get_by_role("table", name="Revenue by month")).to_be_visible()
+        expect(owner.locator(".recharts-bar-rectangle").first).to_be_visible()
+        shoot(owner, "seller-dashboard")
+        owner.goto("/seller/stock")
+        expect(owner.get_by_role("table", name="Stock of every product")).to_be_visible()
+        shoot(owner, "seller-stock")
+
+        staff = browser.new_context(viewport=DESKTOP, base_url=base).new_page()
+        password = (REPO_ROOT / "var" / "secrets" / "admin_password").read_text().strip()
+        admin_email = os.environ.get("SOUK_ADMIN_EMAIL", "admin@souk.local")
+        signed_in(staff, tokens(base, {"email": admin_email, "password": password}))
+        staff.goto("/staff")
+        expect(staff.get_by_role("table", name="The activity funnel")).to_be_visible()
+        expect(staff.locator(".recharts-bar-rectangle").first).to_be_visible()
+        shoot(staff, "staff-overview")
+        staff.goto("/staff/couriers")
+        expect(staff.get_by_role("table", name="Couriers board")).to_contain_text("Picked up")
+        shoot(staff, "staff-couriers")
+        staff.goto("/staff/content")
+        expect(staff.get_by_role("table", name="Banners")).to_be_visible()
+        shoot(staff, "staff-content")
         browser.close()
 
 

@@ -13,12 +13,12 @@ export default function Bars({ data, series, label }: { data: object[]; series: 
       <ResponsiveContainer width="100%" height={240}>
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" tickLine={false} />
+          <XAxis dataKey="label" tickLine={false} interval={0} tick={{ fontSize: 12 }} />
           <YAxis width={56} tickLine={false} />
           <Tooltip />
           {series.length > 1 && <Legend />}
           {series.map((one) => (
-            <Bar key={one.key} dataKey={one.key} name={one.name} fill={one.colour} radius={[3, 3, 0, 0]} />
+            <Bar key={one.key} dataKey={one.key} name={one.name} fill={one.colour} radius={[3, 3, 0, 0]} isAnimationActive={false} />
           ))}
         </BarChart>
       </ResponsiveContainer>

@@ -73,7 +73,8 @@ export function Layout({ children }: { children: ReactNode }) {
       <footer className="shop-footer">
         <p>Souk — many shops, one cart. A cart holds items from up to 3 shops.</p>
         <p>
-          <Link to="/track">Track a parcel</Link> · <Link to="/courier">Couriers</Link>
+          <Link to="/track">Track a parcel</Link> · <Link to="/courier">Couriers</Link> · <Link to="/seller">Shop owners</Link> ·{" "}
+          <Link to="/staff">Staff</Link>
         </p>
       </footer>
     </div>
