@@ -990,8 +990,11 @@ def admin_routes(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("patch", f"/api/auth/users/{user_id}", {"active": False}),
         ("patch", f"/api/auth/users/{user_id}", {"role": "admin"}),
         ("delete", f"/api/auth/users/{user_id}", None),
-        ("put", f"/api/products/{world.product}/disable", None),
-        ("put", f"/api/products/{world.product}/enable", None),
+        ("get", "/api/products/disabled", None),
+        ("get", "/api/products/banners/all", None),
+        ("post", "/api/products/banners", {"title": "Mine now"}),
+        ("get", "/api/products/pages/all", None),
+        ("put", "/api/products/pages/about", {"title": "Mine now", "published": True}),
         ("get", "/api/orders/all", None),
         ("put", f"/api/orders/{world.order}/status", {"status": "delivered"}),
         ("put", f"/api/orders/{world.order}/status", {"status": "cancelled"}),
@@ -1090,6 +1093,9 @@ def test_an_image_is_taken_only_as_uploaded_content_never_as_a_url(gateway, worl
 
 
 URL_LIKE = ("url", "uri", "link", "href", "callback", "webhook", "endpoint")
+# Addresses the API stores and hands to browsers but never requests itself: a banner's link
+# (a site path or an http(s) address, checked when written).
+SHOWN_NOT_FETCHED = {("products", "link_url")}
 
 
 def request_body_properties(document: dict[str, Any]) -> set[str]:
@@ -1125,7 +1131,11 @@ def test_no_operation_of_any_service_takes_a_url_to_fetch(gateway):
     for service in SERVICES:
         document = gateway.get(f"/api/{service}/openapi.json").json()
         names = request_body_properties(document)
-        suspicious = [n for n in names if any(word in n.lower() for word in URL_LIKE)]
+        suspicious = [
+            n
+            for n in names
+            if any(word in n.lower() for word in URL_LIKE) and (service, n) not in SHOWN_NOT_FETCHED
+        ]
         assert suspicious == [], (service, suspicious)
 
 

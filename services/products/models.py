@@ -251,6 +251,25 @@ class Banner(Base):
     )
 
 
+class ContentPage(Base):
+    """A page of the storefront written by staff ("about", "returns"…), found by its slug;
+    plain text, shown while published."""
+
+    __tablename__ = "pages"
+
+    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
+    )
+
+
 class OutboxMessage(OutboxMixin, Base):
     pass
 

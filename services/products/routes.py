@@ -12,7 +12,7 @@ from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import json_body, parse_model, validate
 from sqlalchemy.orm import Session
 
-from services.products.models import Banner, Offer, ProcessedMessage, Product
+from services.products.models import Banner, ContentPage, Offer, ProcessedMessage, Product
 from services.products.schemas import (
     BannerCreate,
     BannerList,
@@ -31,6 +31,12 @@ from services.products.schemas import (
     OfferList,
     OfferOut,
     OfferSaved,
+    PageLinks,
+    PageList,
+    PageOut,
+    PageSaved,
+    PageSlug,
+    PageWrite,
     ProductCreate,
     ProductOut,
     ProductPage,
@@ -289,6 +295,58 @@ def delete_banner(banner_id: str) -> Any:
     with transaction() as session:
         content.delete_banner(session, banner_id)
     return MessageOut(message="Banner deleted")
+
+
+def page_out(page: ContentPage) -> dict[str, Any]:
+    return PageOut.model_validate(page, from_attributes=True).model_dump(mode="json")
+
+
+@public.get("/pages")
+@validate(responses={200: PageLinks})
+def page_links() -> Any:
+    """The published pages' slugs and titles, for the storefront's links to them."""
+    with transaction() as session:
+        return {
+            "items": [{"slug": p.slug, "title": p.title} for p in content.published_pages(session)]
+        }
+
+
+@public.get("/pages/all")
+@requires("admin")
+@validate(responses={200: PageList})
+def every_page() -> Any:
+    """Every page, drafts included (staff)."""
+    with transaction() as session:
+        return {"items": [page_out(p) for p in content.every_page(session)]}
+
+
+@public.get("/pages/<slug>")
+@validate(responses={200: PageOut})
+def show_page(slug: str) -> Any:
+    """A published page."""
+    with transaction() as session:
+        return page_out(content.find_page(session, slug))
+
+
+@public.put("/pages/<slug>")
+@requires("admin")
+@validate(body=PageWrite, responses={200: PageSaved, 201: PageSaved})
+def write_page(slug: str, body: PageWrite) -> Any:
+    """Create or replace the page at `slug` (lower-case words joined by hyphens)."""
+    parse_model(PageSlug, {"slug": slug}, "page address")
+    with transaction() as session:
+        page, created = content.write_page(session, slug, body)
+        saved_page = {"message": "Page created" if created else "Page saved", **page_out(page)}
+        return saved_page, 201 if created else 200
+
+
+@public.delete("/pages/<slug>")
+@requires("admin")
+@validate(responses={200: MessageOut})
+def delete_page(slug: str) -> Any:
+    with transaction() as session:
+        content.delete_page(session, slug)
+    return MessageOut(message="Page deleted")
 
 
 def _receive(payload_model: type[P], apply: Callable[[Session, P], None]) -> dict[str, int]:

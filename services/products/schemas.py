@@ -363,3 +363,55 @@ class BannerSaved(BannerOut):
 
 class BannerList(BaseModel):
     items: list[BannerOut]
+
+
+def _not_reserved(slug: str) -> str:
+    if slug == "all":  # the address of the staff's list of every page
+        raise ValueError("all is taken; choose another address")
+    return slug
+
+
+Slug = Annotated[
+    str,
+    Field(min_length=1, max_length=60, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
+    AfterValidator(_not_reserved),
+]
+
+
+class PageSlug(BaseModel):
+    slug: Slug
+
+
+class PageWrite(Schema):
+    """A whole page: PUT creates or replaces it."""
+
+    title: BannerTitle
+    body: Annotated[Text, Field(max_length=20_000)] = ""
+    published: bool = False
+    position: Position = 0
+
+
+class PageOut(BaseModel):
+    slug: str
+    title: str
+    body: str
+    published: bool
+    position: int
+    updated_at: datetime
+
+
+class PageSaved(PageOut):
+    message: str
+
+
+class PageLink(BaseModel):
+    slug: str
+    title: str
+
+
+class PageLinks(BaseModel):
+    items: list[PageLink]
+
+
+class PageList(BaseModel):
+    items: list[PageOut]

@@ -229,3 +229,46 @@ def test_other_roles_get_not_allowed_from_the_page_and_the_api(
     if role == "customer":
         page.goto("/seller")
         expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+def test_staff_publish_a_page_that_every_shop_page_links(
+    page: Page, browser: Browser, base_url: str, gateway: GatewaySession, staff_tokens: dict
+) -> None:
+    slug, title = f"returns-{word()}", f"Returns {word()}"
+    open_signed_in(page, "/staff/content", staff_tokens)
+    editor = page.get_by_role("form", name="New page")
+    editor.get_by_label("Address").fill("Not An Address")
+    editor.get_by_label("Page title").fill(title)
+    editor.get_by_role("button", name="Save page").click()
+    expect(editor.get_by_text("Not in the expected format")).to_be_visible()
+    editor.get_by_label("Address").fill(slug)
+    editor.get_by_label(re.compile("^Text")).fill(
+        "Send it back within 30 days.\n\nWe refund it the day it arrives."
+    )
+    editor.get_by_role("button", name="Save page").click()
+    expect(page.get_by_role("list", name="Pages")).to_contain_text(title)
+
+    wait_until(
+        lambda: slug in {p["slug"] for p in gateway.get("/api/products/pages").json()["items"]},
+        5,
+        "the page in the visitors' copy",
+        every=0.2,
+    )
+    visitor = browser.new_page(base_url=base_url)
+    visitor.goto("/")
+    visitor.get_by_role("navigation", name="About Souk").get_by_role("link", name=title).click()
+    expect(visitor).to_have_url(re.compile(rf"/pages/{slug}$"))
+    expect(visitor.get_by_role("heading", name=title)).to_be_visible()
+    expect(visitor.locator(".content-page p")).to_have_text(
+        ["Send it back within 30 days.", "We refund it the day it arrives."]
+    )
+    visitor.close()
+
+    page.get_by_role("button", name=f"Delete {title}").click()
+    expect(page.get_by_role("list", name="Pages")).not_to_be_visible()
+    assert (
+        gateway.get(
+            f"/api/products/pages/{slug}", headers={"Cache-Control": "no-cache"}
+        ).status_code
+        == 404
+    )

@@ -1,4 +1,5 @@
-"""The storefront's content: banners on the home page, written by staff, read by everyone."""
+"""The storefront's content, written by staff and read by everyone: banners on the home page
+and plain-text pages ("about", "returns"…) linked from every page."""
 
 import uuid
 
@@ -7,8 +8,8 @@ from souk_kit.errors import NotFoundError, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from services.products.models import Banner
-from services.products.schemas import BannerCreate, BannerUpdate
+from services.products.models import Banner, ContentPage
+from services.products.schemas import BannerCreate, BannerUpdate, PageWrite
 from services.products.service.common import user_uuid
 
 
@@ -65,4 +66,45 @@ def update_banner(session: Session, banner_id: str, body: BannerUpdate) -> Banne
 
 def delete_banner(session: Session, banner_id: str) -> None:
     session.delete(find_banner(session, banner_id, lock=True))
+    session.flush()
+
+
+def published_pages(session: Session) -> list[ContentPage]:
+    return list(
+        session.scalars(
+            select(ContentPage)
+            .where(ContentPage.published)
+            .order_by(ContentPage.position, ContentPage.title)
+        )
+    )
+
+
+def every_page(session: Session) -> list[ContentPage]:
+    return list(
+        session.scalars(select(ContentPage).order_by(ContentPage.position, ContentPage.slug))
+    )
+
+
+def find_page(session: Session, slug: str, *, drafts: bool = False) -> ContentPage:
+    page = session.get(ContentPage, slug)
+    if page is None or not (page.published or drafts):
+        raise NotFoundError("No such page")
+    return page
+
+
+def write_page(session: Session, slug: str, body: PageWrite) -> tuple[ContentPage, bool]:
+    """Create or replace the page; True when it is new."""
+    page = session.get(ContentPage, slug, with_for_update=True)
+    created = page is None
+    if page is None:
+        page = ContentPage(slug=slug)
+        session.add(page)
+    for name, value in body.model_dump().items():
+        setattr(page, name, value)
+    session.flush()
+    return page, created
+
+
+def delete_page(session: Session, slug: str) -> None:
+    session.delete(find_page(session, slug, drafts=True))
     session.flush()

@@ -426,6 +426,17 @@ export interface Banner {
   updated_at: string;
 }
 
+export interface ContentPage {
+  slug: string;
+  title: string;
+  body: string;
+  published: boolean;
+  position: number;
+  updated_at: string;
+}
+
+export type PageInput = Pick<ContentPage, "title" | "body" | "published" | "position">;
+
 export type BannerInput = Partial<Pick<Banner, "title" | "body" | "link_url" | "position" | "published" | "starts_at" | "ends_at">>;
 
 // --- the session's tokens -------------------------------------------------------------------
@@ -680,6 +691,12 @@ export const api = {
     request<Banner & Message>("/api/products/banners", json("POST", body)),
   updateBanner: (bannerId: string, body: BannerInput) =>
     request<Banner & Message>(`/api/products/banners/${id(bannerId)}`, json("PATCH", body)),
+  pageLinks: () => request<{ items: { slug: string; title: string }[] }>("/api/products/pages"),
+  page: (slug: string) => request<ContentPage>(`/api/products/pages/${id(slug)}`),
+  everyPage: () => request<{ items: ContentPage[] }>("/api/products/pages/all"),
+  writePage: (slug: string, body: PageInput) =>
+    request<ContentPage & Message>(`/api/products/pages/${id(slug)}`, json("PUT", body)),
+  deletePage: (slug: string) => request<Message>(`/api/products/pages/${id(slug)}`, json("DELETE")),
   deleteBanner: (bannerId: string) =>
     request<Message>(`/api/products/banners/${id(bannerId)}`, json("DELETE")),
 };

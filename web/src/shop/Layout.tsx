@@ -1,5 +1,7 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { Link, NavLink, useNavigate, useSearchParams } from "react-router-dom";
+import { api } from "../api/client";
 import { useSession } from "../auth/session";
 import { useCart } from "./cart";
 import "./shop.css";
@@ -26,6 +28,21 @@ function SearchBox() {
       />
       <button type="submit">Search</button>
     </form>
+  );
+}
+
+/** Links to the pages staff published ("About", "Returns"…); none while they load or fail. */
+function PageLinks() {
+  const pages = useQuery({ queryKey: ["page-links"], queryFn: api.pageLinks, staleTime: 60_000 });
+  if (!pages.data?.items.length) return null;
+  return (
+    <nav aria-label="About Souk">
+      {pages.data.items.map((page) => (
+        <Link key={page.slug} to={`/pages/${page.slug}`}>
+          {page.title}
+        </Link>
+      ))}
+    </nav>
   );
 }
 
@@ -76,6 +93,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <Link to="/track">Track a parcel</Link> · <Link to="/courier">Couriers</Link> · <Link to="/seller">Shop owners</Link> ·{" "}
           <Link to="/staff">Staff</Link>
         </p>
+        <PageLinks />
       </footer>
     </div>
   );

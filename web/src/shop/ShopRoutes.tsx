@@ -16,6 +16,7 @@ const SignInPage = lazy(() => import("./SignInPage"));
 const SignUpPage = lazy(() => import("./SignUpPage"));
 const AccountPage = lazy(() => import("./AccountPage"));
 const NotFoundPage = lazy(() => import("./NotFoundPage"));
+const ContentPage = lazy(() => import("./ContentPage"));
 
 export default function ShopRoutes() {
   return (
@@ -34,6 +35,7 @@ export default function ShopRoutes() {
           <Route path="signin" element={<SignInPage />} />
           <Route path="signup" element={<SignUpPage />} />
           <Route path="account" element={<AccountPage />} />
+          <Route path="pages/:slug" element={<ContentPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </Suspense>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, ApiError, type Banner, type BannerInput } from "../api/client";
+import { api, ApiError, type Banner, type BannerInput, type ContentPage } from "../api/client";
 import { Field } from "../ui/Field";
 import { dateTime } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
@@ -111,6 +111,109 @@ function NewBanner() {
   );
 }
 
+interface PageForm {
+  slug: string;
+  title: string;
+  body: string;
+  position: string;
+  published: boolean;
+}
+
+const NO_PAGE: PageForm = { slug: "", title: "", body: "", position: "0", published: true };
+
+function formOf(page: ContentPage): PageForm {
+  return { ...page, position: String(page.position) };
+}
+
+/** Write a page, new or (chosen from the list) one to change. */
+function PageEditor({ editing, done }: { editing: ContentPage | null; done(): void }) {
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState<PageForm>(editing ? formOf(editing) : NO_PAGE);
+  const save = useMutation({
+    mutationFn: () =>
+      api.writePage(form.slug.trim(), {
+        title: form.title.trim(),
+        body: form.body,
+        position: Number(form.position || 0),
+        published: form.published,
+      }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["pages"] });
+      setForm(NO_PAGE);
+      done();
+    },
+  });
+  const fields = save.error instanceof ApiError ? save.error.fields : {};
+  const set = (name: keyof PageForm) => (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-label={editing ? `Edit page ${editing.title}` : "New page"}>
+      <h2>{editing ? `Edit “${editing.title}”` : "New page"}</h2>
+      <div className="form-grid">
+        <Field label="Address" required value={form.slug} onChange={set("slug")} readOnly={!!editing} error={fields.slug}
+          hint={`Lower-case words joined by hyphens: /pages/${form.slug || "returns"}`} />
+        <Field label="Page title" required maxLength={120} value={form.title} onChange={set("title")} error={fields.title} />
+        <Field label="Order" type="number" min={0} max={1000} value={form.position} onChange={set("position")} error={fields.position} hint="Lower shows first" />
+      </div>
+      <label>
+        Text (a blank line starts a paragraph)
+        <textarea rows={6} maxLength={20000} value={form.body} onChange={set("body")} />
+      </label>
+      <label className="checkbox">
+        <input type="checkbox" checked={form.published} onChange={(e) => setForm({ ...form, published: e.target.checked })} />
+        Published: linked from every page of the shop
+      </label>
+      {save.error && <ErrorNote error={save.error} listFields={false} />}
+      <div className="row-actions">
+        <button type="submit" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save page"}</button>
+        {editing && <button type="button" className="secondary" onClick={done}>Cancel</button>}
+      </div>
+    </form>
+  );
+}
+
+function Pages() {
+  const pages = useQuery({ queryKey: ["pages", "all"], queryFn: api.everyPage });
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState<ContentPage | null>(null);
+  const remove = useMutation({
+    mutationFn: api.deletePage,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["pages"] }),
+  });
+  return (
+    <section aria-labelledby="pages">
+      <h2 id="pages">Pages</h2>
+      <PageEditor key={editing?.slug ?? "new"} editing={editing} done={() => setEditing(null)} />
+      {pages.isPending ? (
+        <Loading what="Loading pages" />
+      ) : pages.error ? (
+        <ErrorNote error={pages.error} retry={pages.refetch} />
+      ) : pages.data.items.length === 0 ? (
+        <Empty>No pages yet.</Empty>
+      ) : (
+        <ul className="plain-list" aria-label="Pages">
+          {pages.data.items.map((page) => (
+            <li key={page.slug}>
+              <strong>
+                {page.title} <span className={page.published ? "pill" : "pill off"}>{page.published ? "Published" : "Draft"}</span>
+              </strong>
+              <span className="muted">/pages/{page.slug} · changed {dateTime(page.updated_at)}</span>
+              <div className="row-actions">
+                <button type="button" className="secondary" onClick={() => setEditing(page)} aria-label={`Edit ${page.title}`}>Edit</button>
+                <button type="button" className="secondary danger" onClick={() => remove.mutate(page.slug)} aria-label={`Delete ${page.title}`}>Delete</button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {remove.error && <ErrorNote error={remove.error} />}
+    </section>
+  );
+}
+
 export function StaffContent() {
   const banners = useQuery({ queryKey: ["banners", "all"], queryFn: api.everyBanner });
   return (
@@ -145,6 +248,7 @@ export function StaffContent() {
           </table>
         </div>
       )}
+      <Pages />
     </>
   );
 }

@@ -1,4 +1,4 @@
-"""The storefront's banners: staff write them, everyone reads the published ones in their window."""
+"""The storefront's content: staff write banners and pages, everyone reads the published ones."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -107,3 +107,56 @@ def test_a_bad_banner_is_refused_by_field(client, admin):
         client.patch("/api/products/banners/nope", json={}, headers=admin.headers).status_code
         == 404
     )
+
+
+def test_staff_write_a_page_and_everyone_reads_it_once_published(client, admin):
+    body = {
+        "title": "Returns",
+        "body": "Send it back within 30 days.\n\nWe refund the day it arrives.",
+    }
+    created = client.put("/api/products/pages/returns", json=body, headers=admin.headers)
+    assert created.status_code == 201, created.json
+    assert created.json["message"] == "Page created"
+    assert client.get("/api/products/pages/returns").status_code == 404
+    assert client.get("/api/products/pages").json["items"] == []
+
+    published = {**body, "published": True}
+    saved = client.put("/api/products/pages/returns", json=published, headers=admin.headers)
+    assert saved.status_code == 200 and saved.json["message"] == "Page saved"
+    page = client.get("/api/products/pages/returns").json
+    assert (page["title"], page["body"]) == ("Returns", body["body"])
+    assert client.get("/api/products/pages").json["items"] == [
+        {"slug": "returns", "title": "Returns"}
+    ]
+    every = client.get("/api/products/pages/all", headers=admin.headers).json["items"]
+    assert [p["slug"] for p in every] == ["returns"]
+
+    assert client.delete("/api/products/pages/returns", headers=admin.headers).status_code == 200
+    assert client.get("/api/products/pages/returns").status_code == 404
+    assert client.delete("/api/products/pages/returns", headers=admin.headers).status_code == 404
+
+
+def test_pages_are_written_by_staff_only_at_plain_addresses(client, admin, seller):
+    page = {"title": "About"}
+    assert (
+        client.put("/api/products/pages/about", json=page, headers=seller.headers).status_code
+        == 403
+    )
+    assert client.put("/api/products/pages/about", json=page).status_code == 401
+    assert client.get("/api/products/pages/all", headers=seller.headers).status_code == 403
+    for slug in ("About", "all", "a--b", "-a", "x" * 61, "caf%C3%A9"):
+        answer = client.put(f"/api/products/pages/{slug}", json=page, headers=admin.headers)
+        assert answer.status_code == 400, slug
+        assert "slug" in answer.json["details"]["fields"]
+    assert (
+        client.put(
+            "/api/products/pages/about", json={"title": ""}, headers=admin.headers
+        ).status_code
+        == 400
+    )
+    too_long = {"title": "About", "body": "x" * 20_001}
+    assert (
+        client.put("/api/products/pages/about", json=too_long, headers=admin.headers).status_code
+        == 400
+    )
+    assert client.get("/api/products/pages/all", headers=admin.headers).json["items"] == []
