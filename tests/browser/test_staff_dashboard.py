@@ -265,6 +265,7 @@ def test_staff_publish_a_page_that_every_shop_page_links(
     visitor.close()
 
     page.get_by_role("button", name=f"Delete {title}").click()
+    page.get_by_role("button", name=f"Delete {title} for good").click()
     expect(page.get_by_role("list", name="Pages")).not_to_be_visible()
     assert (
         gateway.get(

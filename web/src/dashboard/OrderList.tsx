@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { OrderFilter, OrderStatus, SellerOrder } from "../api/client";
 import { dateTime, money, statusWords } from "../ui/format";
+import { DataTable, number } from "./DataTable";
 
 const STATUSES: OrderStatus[] = ["pending", "paid", "picked_up", "out_for_delivery", "delivered", "cancelled", "failed"];
 
@@ -43,32 +44,17 @@ export function OrdersTable({ orders, caption, actions }: {
   actions?: (order: SellerOrder) => ReactNode;
 }) {
   return (
-    <div className="table-wrap">
-      <table className="data">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Order</th>
-            <th scope="col">Placed</th>
-            <th scope="col">Status</th>
-            <th scope="col">Items</th>
-            <th scope="col" className="number">Total</th>
-            {actions && <th scope="col">Actions</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {orders.map((order) => (
-            <tr key={order.order_id}>
-              <th scope="row">{order.order_id.slice(0, 8)}</th>
-              <td>{dateTime(order.created_at)}</td>
-              <td><span className={`status-badge ${order.status}`}>{statusWords(order.status)}</span></td>
-              <td>{order.items.map((line) => `${line.quantity} × ${line.name}`).join(", ")}</td>
-              <td className="number">{money(order.total, order.currency)}</td>
-              {actions && <td>{actions(order)}</td>}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={["Order", "Placed", "Status", "Items", number("Total"), !!actions && "Actions"]}>
+      {orders.map((order) => (
+        <tr key={order.order_id}>
+          <th scope="row">{order.order_id.slice(0, 8)}</th>
+          <td>{dateTime(order.created_at)}</td>
+          <td><span className={`status-badge ${order.status}`}>{statusWords(order.status)}</span></td>
+          <td>{order.items.map((line) => `${line.quantity} × ${line.name}`).join(", ")}</td>
+          <td className="number">{money(order.total, order.currency)}</td>
+          {actions && <td>{actions(order)}</td>}
+        </tr>
+      ))}
+    </DataTable>
   );
 }

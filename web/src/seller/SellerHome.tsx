@@ -7,6 +7,7 @@ import { change, day, monthsCompared, yearsCompared, type ComparedPeriod } from 
 import { money } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
 import { useProductNames } from "./products";
+import { DataTable, number } from "../dashboard/DataTable";
 
 function ComparedTable({ rows, current, previous, currency, caption }: {
   rows: ComparedPeriod[];
@@ -16,29 +17,16 @@ function ComparedTable({ rows, current, previous, currency, caption }: {
   caption: string;
 }) {
   return (
-    <div className="table-wrap">
-      <table className="data">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Period</th>
-            <th scope="col" className="number">{current}</th>
-            <th scope="col" className="number">{previous}</th>
-            <th scope="col" className="number">Change</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.label}>
-              <th scope="row">{row.label}</th>
-              <td className="number">{money(row.current, currency)}</td>
-              <td className="number">{money(row.previous, currency)}</td>
-              <td className="number">{change(row.current, row.previous)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={["Period", number(current), number(previous), number("Change")]}>
+      {rows.map((row) => (
+        <tr key={row.label}>
+          <th scope="row">{row.label}</th>
+          <td className="number">{money(row.current, currency)}</td>
+          <td className="number">{money(row.previous, currency)}</td>
+          <td className="number">{change(row.current, row.previous)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -97,26 +85,16 @@ function TopProducts() {
         series={[{ key: "value", name: label, colour: CURRENT }]}
         label={label}
       />
-      <table className="data">
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col" className="number">Sold</th>
-            <th scope="col" className="number">Revenue</th>
-            <th scope="col" className="number">Orders</th>
+      <DataTable caption={label} columns={["Product", number("Sold"), number("Revenue"), number("Orders")]}>
+        {rows.map((row) => (
+          <tr key={row.product_id}>
+            <th scope="row">{row.name}</th>
+            <td className="number">{row.quantity}</td>
+            <td className="number">{money(row.revenue, top.data.currency)}</td>
+            <td className="number">{row.orders}</td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.product_id}>
-              <th scope="row">{row.name}</th>
-              <td className="number">{row.quantity}</td>
-              <td className="number">{money(row.revenue, top.data.currency)}</td>
-              <td className="number">{row.orders}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </section>
   );
   return (

@@ -6,6 +6,7 @@ import { Field } from "../ui/Field";
 import { money } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
 import { useMyProducts } from "./products";
+import { DataTable, number } from "../dashboard/DataTable";
 
 type Shown = "all" | "active" | "disabled";
 
@@ -103,26 +104,11 @@ export function SellerProducts() {
       {found.length === 0 ? (
         <Empty>{products.data.total === 0 ? "No products yet: add your first one." : "No product matches."}</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <caption className="visually-hidden">Your products</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Category</th>
-                <th scope="col" className="number">Price</th>
-                <th scope="col" className="number">Stock</th>
-                <th scope="col">Status</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {found.map((product) => (
-                <ProductRow key={product.id} product={product} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Your products" columns={["Name", "Category", number("Price"), number("Stock"), "Status", "Actions"]}>
+          {found.map((product) => (
+            <ProductRow key={product.id} product={product} />
+          ))}
+        </DataTable>
       )}
     </>
   );

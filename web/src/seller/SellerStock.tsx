@@ -6,6 +6,7 @@ import { Field } from "../ui/Field";
 import { dateTime } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
 import { useProductNames } from "./products";
+import { DataTable, number } from "../dashboard/DataTable";
 
 const CHANGE_WORDS: Record<string, string> = {
   restock: "Restocked",
@@ -61,31 +62,17 @@ function Movements({ productId, name }: { productId: string; name: string }) {
   if (movements.error) return <ErrorNote error={movements.error} retry={movements.refetch} />;
   if (movements.data.items.length === 0) return <Empty>No stock movements yet.</Empty>;
   return (
-    <div className="table-wrap">
-      <table className="data">
-        <caption>Stock movements of {name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col" className="number">Change</th>
-            <th scope="col" className="number">Stock</th>
-            <th scope="col">Reason or order</th>
-          </tr>
-        </thead>
-        <tbody>
-          {movements.data.items.map((move) => (
-            <tr key={move.id}>
-              <td>{dateTime(move.at)}</td>
-              <td>{CHANGE_WORDS[move.change_type] ?? move.change_type}</td>
-              <td className="number">{move.quantity > 0 ? `+${move.quantity}` : move.quantity}</td>
-              <td className="number">{move.old_stock} → {move.new_stock}</td>
-              <td>{move.reason ?? (move.order_id ? `Order ${move.order_id.slice(0, 8)}` : "—")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={`Stock movements of ${name}`} showCaption columns={["When", "What", number("Change"), number("Stock"), "Reason or order"]}>
+      {movements.data.items.map((move) => (
+        <tr key={move.id}>
+          <td>{dateTime(move.at)}</td>
+          <td>{CHANGE_WORDS[move.change_type] ?? move.change_type}</td>
+          <td className="number">{move.quantity > 0 ? `+${move.quantity}` : move.quantity}</td>
+          <td className="number">{move.old_stock} → {move.new_stock}</td>
+          <td>{move.reason ?? (move.order_id ? `Order ${move.order_id.slice(0, 8)}` : "—")}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -99,48 +86,33 @@ function LevelsTable({ levels, caption, editFirst = null, showLedger }: {
   const nameOf = useProductNames();
   const [editing, setEditing] = useState<string | null>(editFirst);
   return (
-    <div className="table-wrap">
-      <table className="data">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col" className="number">Stock</th>
-            <th scope="col" className="number">Reserved</th>
-            <th scope="col" className="number">Available</th>
-            <th scope="col" className="number">Threshold</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {levels.map((level) => (
-            <tr key={level.product_id} className={level.low_stock ? "low" : undefined}>
-              <th scope="row">
-                {nameOf(level.product_id)}
-                {level.low_stock && <> <span className="pill warn">Low</span></>}
-                {editing === level.product_id && (
-                  <StockForm level={level} name={nameOf(level.product_id)} done={() => setEditing(null)} />
-                )}
-              </th>
-              <td className="number">{level.stock}</td>
-              <td className="number">{level.reserved}</td>
-              <td className="number">{level.available}</td>
-              <td className="number">{level.low_stock_threshold}</td>
-              <td>
-                <div className="row-actions">
-                  <button type="button" className="secondary" onClick={() => setEditing(level.product_id)} aria-label={`Edit stock of ${nameOf(level.product_id)}`}>
-                    Edit stock
-                  </button>
-                  <button type="button" className="secondary" onClick={() => showLedger(level.product_id)} aria-label={`Movements of ${nameOf(level.product_id)}`}>
-                    Movements
-                  </button>
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={["Product", number("Stock"), number("Reserved"), number("Available"), number("Threshold"), "Actions"]}>
+      {levels.map((level) => (
+        <tr key={level.product_id} className={level.low_stock ? "low" : undefined}>
+          <th scope="row">
+            {nameOf(level.product_id)}
+            {level.low_stock && <> <span className="pill warn">Low</span></>}
+            {editing === level.product_id && (
+              <StockForm level={level} name={nameOf(level.product_id)} done={() => setEditing(null)} />
+            )}
+          </th>
+          <td className="number">{level.stock}</td>
+          <td className="number">{level.reserved}</td>
+          <td className="number">{level.available}</td>
+          <td className="number">{level.low_stock_threshold}</td>
+          <td>
+            <div className="row-actions">
+              <button type="button" className="secondary" onClick={() => setEditing(level.product_id)} aria-label={`Edit stock of ${nameOf(level.product_id)}`}>
+                Edit stock
+              </button>
+              <button type="button" className="secondary" onClick={() => showLedger(level.product_id)} aria-label={`Movements of ${nameOf(level.product_id)}`}>
+                Movements
+              </button>
+            </div>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -4,6 +4,7 @@ import { api, ApiError, type Banner, type BannerInput, type ContentPage } from "
 import { Field } from "../ui/Field";
 import { dateTime } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
+import { DataTable, number } from "../dashboard/DataTable";
 
 function useBannerChange<T>(change: (value: T) => Promise<unknown>) {
   const queryClient = useQueryClient();
@@ -179,6 +180,7 @@ function Pages() {
   const pages = useQuery({ queryKey: ["pages", "all"], queryFn: api.everyPage });
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState<ContentPage | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const remove = useMutation({
     mutationFn: api.deletePage,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["pages"] }),
@@ -203,7 +205,11 @@ function Pages() {
               <span className="muted">/pages/{page.slug} · changed {dateTime(page.updated_at)}</span>
               <div className="row-actions">
                 <button type="button" className="secondary" onClick={() => setEditing(page)} aria-label={`Edit ${page.title}`}>Edit</button>
-                <button type="button" className="secondary danger" onClick={() => remove.mutate(page.slug)} aria-label={`Delete ${page.title}`}>Delete</button>
+                {confirming === page.slug ? (
+                  <button type="button" className="danger" onClick={() => remove.mutate(page.slug)}>Delete {page.title} for good</button>
+                ) : (
+                  <button type="button" className="secondary" onClick={() => setConfirming(page.slug)} aria-label={`Delete ${page.title}`}>Delete</button>
+                )}
               </div>
             </li>
           ))}
@@ -229,24 +235,9 @@ export function StaffContent() {
       ) : banners.data.items.length === 0 ? (
         <Empty>No banners yet.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <caption className="visually-hidden">Banners</caption>
-            <thead>
-              <tr>
-                <th scope="col">Banner</th>
-                <th scope="col">Link</th>
-                <th scope="col" className="number">Position</th>
-                <th scope="col">When</th>
-                <th scope="col">Status</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {banners.data.items.map((banner) => <BannerRow key={banner.id} banner={banner} />)}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Banners" columns={["Banner", "Link", number("Position"), "When", "Status", "Actions"]}>
+          {banners.data.items.map((banner) => <BannerRow key={banner.id} banner={banner} />)}
+        </DataTable>
       )}
       <Pages />
     </>

@@ -3,6 +3,7 @@ import { api } from "../api/client";
 import { carriedBy } from "../dashboard/figures";
 import { statusWords } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
+import { DataTable, number } from "../dashboard/DataTable";
 
 /** Every courier with what they carry now and how many they delivered; asked again every 10 s. */
 export function StaffCouriers() {
@@ -26,45 +27,31 @@ export function StaffCouriers() {
       {couriers.data.items.length === 0 ? (
         <Empty>No couriers yet: register one under Users.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <caption className="visually-hidden">Couriers board</caption>
-            <thead>
-              <tr>
-                <th scope="col">Courier</th>
-                <th scope="col">Zone</th>
-                <th scope="col">Carrying now</th>
-                <th scope="col" className="number">Active</th>
-                <th scope="col" className="number">Delivered</th>
+        <DataTable caption="Couriers board" columns={["Courier", "Zone", "Carrying now", number("Active"), number("Delivered")]}>
+          {couriers.data.items.map((courier) => {
+            const parcels = onTheRoad.data?.get(courier.courier_id) ?? [];
+            return (
+              <tr key={courier.courier_id}>
+                <th scope="row">
+                  {courier.name ?? "A former courier"}
+                  {courier.active === false && <> <span className="pill off">Disabled</span></>}
+                </th>
+                <td>{courier.zone ?? "—"}</td>
+                <td>
+                  {parcels.length === 0
+                    ? "Nothing"
+                    : parcels.map((parcel) => (
+                        <div key={parcel.id}>
+                          {parcel.tracking_number} · {statusWords(parcel.status)}
+                        </div>
+                      ))}
+                </td>
+                <td className="number">{courier.active_deliveries}</td>
+                <td className="number">{courier.completed_deliveries}</td>
               </tr>
-            </thead>
-            <tbody>
-              {couriers.data.items.map((courier) => {
-                const parcels = onTheRoad.data?.get(courier.courier_id) ?? [];
-                return (
-                  <tr key={courier.courier_id}>
-                    <th scope="row">
-                      {courier.name ?? "A former courier"}
-                      {courier.active === false && <> <span className="pill off">Disabled</span></>}
-                    </th>
-                    <td>{courier.zone ?? "—"}</td>
-                    <td>
-                      {parcels.length === 0
-                        ? "Nothing"
-                        : parcels.map((parcel) => (
-                            <div key={parcel.id}>
-                              {parcel.tracking_number} · {statusWords(parcel.status)}
-                            </div>
-                          ))}
-                    </td>
-                    <td className="number">{courier.active_deliveries}</td>
-                    <td className="number">{courier.completed_deliveries}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {onTheRoad.error && <ErrorNote error={onTheRoad.error} retry={onTheRoad.refetch} />}
     </>

@@ -4,6 +4,7 @@ import { Chart, CURRENT } from "../dashboard/Chart";
 import { Tile } from "../dashboard/DashboardShell";
 import { dateTime, money, statusWords } from "../ui/format";
 import { ErrorNote, Loading } from "../ui/states";
+import { DataTable, number } from "../dashboard/DataTable";
 
 const FUNNEL_WORDS: Record<string, string> = {
   product_view: "Product views",
@@ -13,25 +14,15 @@ const FUNNEL_WORDS: Record<string, string> = {
 
 function CountTable({ rows, caption, what }: { rows: { label: string; value: number; users?: number }[]; caption: string; what: string }) {
   return (
-    <table className="data">
-      <caption className="visually-hidden">{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{what}</th>
-          <th scope="col" className="number">Count</th>
-          {rows.some((row) => row.users !== undefined) && <th scope="col" className="number">Users</th>}
+    <DataTable caption={caption} columns={[what, number("Count"), rows.some((row) => row.users !== undefined) && number("Users")]}>
+      {rows.map((row) => (
+        <tr key={row.label}>
+          <th scope="row">{row.label}</th>
+          <td className="number">{row.value}</td>
+          {row.users !== undefined && <td className="number">{row.users}</td>}
         </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.label}>
-            <th scope="row">{row.label}</th>
-            <td className="number">{row.value}</td>
-            {row.users !== undefined && <td className="number">{row.users}</td>}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 

@@ -7,6 +7,7 @@ import { Field } from "../ui/Field";
 import { dateTime, money } from "../ui/format";
 import { Pagination } from "../ui/Pagination";
 import { Empty, ErrorNote, Loading } from "../ui/states";
+import { DataTable } from "../dashboard/DataTable";
 
 function useModeration() {
   const queryClient = useQueryClient();
@@ -95,39 +96,25 @@ function Disabled() {
   if (disabled.data.items.length === 0) return <Empty>No product is disabled.</Empty>;
   return (
     <>
-      <div className="table-wrap">
-        <table className="data">
-          <caption className="visually-hidden">Disabled products</caption>
-          <thead>
-            <tr>
-              <th scope="col">Product</th>
-              <th scope="col">Shop</th>
-              <th scope="col">Disabled</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {disabled.data.items.map((product) => (
-              <tr key={product.id}>
-                <th scope="row">{product.name}</th>
-                <td>{shopOf(product.seller_id)}</td>
-                <td>
-                  {product.disabled_at ? dateTime(product.disabled_at) : "—"}
-                  <div className="muted">{product.by_staff ? "by staff" : "by the shop"}</div>
-                </td>
-                <td>{product.reason ?? "—"}</td>
-                <td>
-                  <button type="button" className="secondary" disabled={moderate.isPending}
-                    onClick={() => moderate.mutate({ productId: product.id, active: true })} aria-label={`Enable ${product.name}`}>
-                    Enable
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Disabled products" columns={["Product", "Shop", "Disabled", "Reason", "Actions"]}>
+        {disabled.data.items.map((product) => (
+          <tr key={product.id}>
+            <th scope="row">{product.name}</th>
+            <td>{shopOf(product.seller_id)}</td>
+            <td>
+              {product.disabled_at ? dateTime(product.disabled_at) : "—"}
+              <div className="muted">{product.by_staff ? "by staff" : "by the shop"}</div>
+            </td>
+            <td>{product.reason ?? "—"}</td>
+            <td>
+              <button type="button" className="secondary" disabled={moderate.isPending}
+                onClick={() => moderate.mutate({ productId: product.id, active: true })} aria-label={`Enable ${product.name}`}>
+                Enable
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {moderate.error && <ErrorNote error={moderate.error} />}
       <Pagination page={page} pages={pageCount(disabled.data.total, disabled.data.per_page)} go={setPage} />
     </>

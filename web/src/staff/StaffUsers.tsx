@@ -5,6 +5,7 @@ import { pageCount } from "../shop/browse";
 import { Field } from "../ui/Field";
 import { Pagination } from "../ui/Pagination";
 import { Empty, ErrorNote, Loading } from "../ui/states";
+import { DataTable } from "../dashboard/DataTable";
 
 const ROLES: Role[] = ["customer", "seller", "courier", "admin"];
 const ROLE_WORDS: Record<Role, string> = { customer: "Customer", seller: "Seller", courier: "Courier", admin: "Staff" };
@@ -119,23 +120,9 @@ export function StaffUsers() {
         <Empty>No user matches.</Empty>
       ) : (
         <>
-          <div className="table-wrap">
-            <table className="data">
-              <caption className="visually-hidden">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Shop or zone</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.items.map((user) => <UserRow key={user.user_id} user={user} />)}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Users" columns={["User", "Role", "Shop or zone", "Status", "Actions"]}>
+            {users.data.items.map((user) => <UserRow key={user.user_id} user={user} />)}
+          </DataTable>
           <Pagination page={page} pages={pageCount(users.data.total, users.data.per_page)} go={setPage} />
         </>
       )}
