@@ -6,6 +6,7 @@ import { useSession } from "../auth/session";
 import { Field } from "../ui/Field";
 import { ErrorNote, Loading } from "../ui/states";
 import { SignInRequired } from "./authForms";
+import { trimmedAddress } from "./checkout";
 
 export const MAX_ADDRESSES = 10;
 
@@ -46,22 +47,13 @@ function Profile({ user }: { user: User }) {
 const NO_ADDRESS: SavedAddress = { label: "", line1: "", line2: "", city: "", postal_code: "", country: "", phone: "" };
 
 /** An address as the API takes it: blank optional parts left out. */
-export function cleanAddress(address: SavedAddress): SavedAddress {
-  const cleaned: SavedAddress = { line1: address.line1.trim(), city: address.city.trim(), country: address.country.trim() };
-  for (const key of ["label", "line2", "postal_code", "phone"] as const) {
-    const value = address[key]?.trim();
-    if (value) cleaned[key] = value;
-  }
-  return cleaned;
-}
-
 function AddressForm({ onAdd, busy }: { onAdd(address: SavedAddress): void; busy: boolean }) {
   const [address, setAddress] = useState(NO_ADDRESS);
   const set = (key: keyof SavedAddress) => (event: { target: { value: string } }) =>
     setAddress((current) => ({ ...current, [key]: event.target.value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onAdd(cleanAddress(address));
+    onAdd(trimmedAddress(address, ["label", "line2", "postal_code", "phone"] as const));
     setAddress(NO_ADDRESS);
   };
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressErrors, addressForCheckout, addressFromSaved } from "./checkout";
+import { addressErrors, addressForCheckout, addressFromSaved, trimmedAddress } from "./checkout";
 
 describe("the checkout address", () => {
   it("starts from the first saved address", () => {
@@ -23,5 +23,17 @@ describe("the checkout address", () => {
         payment: "other",
       }),
     ).toEqual({ phone: "Not in the expected format", city: "Field required" });
+  });
+});
+
+describe("trimmedAddress", () => {
+  it("trims what is required and leaves out blank optional parts", () => {
+    const saved = { line1: " 1 Quay St ", city: "Porto ", country: " PT", label: "  ", phone: null, line2: " Flat 2" };
+    expect(trimmedAddress(saved, ["label", "line2", "phone"] as const)).toEqual({
+      line1: "1 Quay St",
+      city: "Porto",
+      country: "PT",
+      line2: "Flat 2",
+    });
   });
 });

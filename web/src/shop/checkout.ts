@@ -18,14 +18,24 @@ export function addressFromSaved(name: string, saved: SavedAddress | undefined):
   };
 }
 
-/** The address as the API takes it: blank optional parts left out, the zone added. */
-export function addressForCheckout(form: AddressForm, zone: string): CheckoutAddress {
-  const address: CheckoutAddress = { line1: form.line1.trim(), city: form.city.trim(), country: form.country.trim(), zone };
-  for (const key of ["name", "line2", "postal_code", "phone"] as const) {
-    const value = form[key].trim();
-    if (value) address[key] = value;
+type Trimmed<K extends string> = { line1: string; city: string; country: string } & Partial<Record<K, string>>;
+
+/** An address as the API takes it: its required parts trimmed, blank optional ones left out. */
+export function trimmedAddress<K extends string>(
+  address: { line1: string; city: string; country: string } & Partial<Record<K, string | null>>,
+  optional: readonly K[],
+): Trimmed<K> {
+  const trimmed = { line1: address.line1.trim(), city: address.city.trim(), country: address.country.trim() } as Trimmed<K>;
+  for (const key of optional) {
+    const value = address[key]?.trim();
+    if (value) (trimmed as Record<K, string>)[key] = value;
   }
-  return address;
+  return trimmed;
+}
+
+/** The checkout form's address as the order takes it, with the zone. */
+export function addressForCheckout(form: AddressForm, zone: string): CheckoutAddress {
+  return { ...trimmedAddress(form, ["name", "line2", "postal_code", "phone"] as const), zone };
 }
 
 /** A 400's field messages keyed by the address form's own field names. */
