@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import secrets
 import tempfile
 import typing
 from pathlib import Path
@@ -48,6 +49,7 @@ def _settings_without_workers(create_app: Any, keys: Credentials) -> ServiceSett
         if isinstance(candidate, type) and issubclass(candidate, ServiceSettings):
             return candidate(
                 background_workers=False,
+                service_token=secrets.token_urlsafe(24),  # nothing is called: any will do
                 jwt_public_key_file=keys.jwt_public_key_file,
                 jwt_private_key_file=keys.jwt_private_key_file,
             )

@@ -52,7 +52,7 @@ class ServiceClient:
         self.service = service
         self.base_url = f"{settings.internal_url.rstrip('/')}/internal/{service}"
         self.timeout = (settings.http_connect_timeout, settings.http_read_timeout)
-        self._token = settings.service_token
+        self._token = settings.service_token.get_secret_value()
         self._plain = self._session(retries=0)
         self._retrying = self._session(retries=2)
 
@@ -153,12 +153,12 @@ def internal_blueprint(
 ) -> Blueprint:
     """A blueprint under `/internal/<service>` that only other services (with the token) reach."""
     blueprint = Blueprint(f"{service}_{suffix}", __name__, url_prefix=f"/internal/{service}")
-    expected = settings.service_token.encode()
+    expected = settings.service_token.get_secret_value().encode()
 
     @blueprint.before_request
     def require_service_token() -> None:
         sent = request.headers.get(SERVICE_TOKEN_HEADER, "").encode()
-        if not expected or not hmac.compare_digest(sent, expected):
+        if not hmac.compare_digest(sent, expected):
             raise NotFoundError()
 
     return blueprint

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,9 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = 5
     db_max_overflow: int = 10
     internal_url: str = "http://127.0.0.1:8081"
-    service_token: str = ""
+    # Required: without it a service would start, refuse every internal call with a 404 and
+    # read each refusal as "nothing there" (orders would see every cart empty).
+    service_token: SecretStr = Field(min_length=16)
     jwt_public_key_file: Path = REPO_ROOT / "var" / "secrets" / "jwt_public.pem"
     jwt_private_key_file: Path | None = None
     access_token_minutes: int = 15

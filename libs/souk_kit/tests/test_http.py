@@ -3,11 +3,13 @@
 import time
 import uuid
 
+import pydantic
 import pytest
 from flask import Blueprint
 
 from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient, internal_blueprint
+from souk_kit.settings import ServiceSettings
 from souk_kit.testing import SERVICE_TOKEN
 from souk_kit.tests.conftest import Reply
 
@@ -192,9 +194,13 @@ def test_an_internal_route_with_the_token_is_200(make_app, make_settings):
     assert (answer.status_code, answer.json) == (200, {"pong": True})
 
 
-def test_with_no_token_configured_nobody_reaches_internal_routes(make_app, make_settings):
-    client = internal_app(make_app, make_settings, service_token="")
-    assert client.get("/internal/kit/ping", headers={"X-Service-Token": ""}).status_code == 404
+def test_a_service_without_a_real_token_refuses_to_start(make_settings, monkeypatch):
+    for token in ("", "short"):
+        with pytest.raises(pydantic.ValidationError, match="service_token"):
+            make_settings(service_token=token)
+    monkeypatch.delenv("SOUK_SERVICE_TOKEN", raising=False)
+    with pytest.raises(pydantic.ValidationError, match="service_token"):
+        ServiceSettings(_env_file=None)
 
 
 def test_get_items_asks_once_for_many_ids_and_parses_each_item(inventory, fake_service):
