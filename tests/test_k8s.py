@@ -466,6 +466,7 @@ def test_the_service_settings_are_the_codes_defaults_and_each_is_read(
     assert data
     for key in data:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SOUK_SERVICE_TOKEN", "a-secret-from-the-secret-store")  # not a setting
     defaults = (Settings.from_env({}), ServiceSettings().model_dump())
     for key, value in data.items():
         monkeypatch.setenv(key, value)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from services.auth.service import ensure_admin as ensure_admin_user
 from services.auth.service import make_hasher
-from services.auth.settings import AuthSettings
+from services.auth.settings import PasswordHashing
 
 
 def ensure_admin(database_url: str, email: str, password: str) -> bool:
@@ -13,6 +13,6 @@ def ensure_admin(database_url: str, email: str, password: str) -> bool:
     engine = create_engine(database_url)
     try:
         with Session(engine) as session, session.begin():
-            return ensure_admin_user(session, make_hasher(AuthSettings()), email, password)
+            return ensure_admin_user(session, make_hasher(PasswordHashing()), email, password)
     finally:
         engine.dispose()

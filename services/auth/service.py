@@ -27,7 +27,7 @@ from services.auth.schemas import (
     UserQuery,
     UserUpdate,
 )
-from services.auth.settings import AuthSettings
+from services.auth.settings import AuthSettings, PasswordHashing
 
 # Revocations committed a little before the reader's cursor can become visible after it.
 REVOCATION_OVERLAP = timedelta(seconds=10)
@@ -42,7 +42,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_hasher(settings: AuthSettings) -> PasswordHasher:
+def make_hasher(settings: PasswordHashing) -> PasswordHasher:
     return PasswordHasher(
         time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
     )
