@@ -13,18 +13,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context
 from prometheus_client import Counter
+from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from souk_kit.background import start_periodic
-from souk_kit.db import Database
+from souk_kit.db import Database, transaction
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
+from souk_kit.validation import json_body, parse_model
 
 log = logging.getLogger("souk.outbox")
 BATCH_SIZE = 200
@@ -106,19 +108,40 @@ def apply_once(session: Session, model: type[ProcessedMessageMixin], event_id: s
     return inserted is not None
 
 
-def receive_batch(
-    session: Session,
-    model: type[ProcessedMessageMixin],
-    messages: Iterable[dict[str, Any]],
-    apply: Callable[[dict[str, Any]], None],
-) -> int:
-    """Apply each message of a relay batch once; returns how many were new."""
+class RelayedMessage(BaseModel):
+    event_id: uuid.UUID
+    payload: dict[str, Any]
+
+
+class RelayBatch(BaseModel):
+    """What the relay posts to a receiver: `{"messages": [{"event_id", "payload"}]}`."""
+
+    messages: list[RelayedMessage] = Field(max_length=BATCH_SIZE)
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+def receive(
+    processed: type[ProcessedMessageMixin],
+    payload_model: type[P],
+    apply: Callable[[Session, P], None],
+) -> dict[str, int]:
+    """The whole of an outbox receiver route: the relay's batch from the request body, every
+    payload checked before any is applied, each message applied once, all in one transaction.
+
+    A malformed batch or payload is refused with a 400 and nothing is applied; the relay then
+    sends the batch's messages one by one and sets the refused one aside as a dead letter, so
+    the others still arrive. Answers `{"applied": n}`, the messages not seen before."""
+    batch = parse_model(RelayBatch, json_body(), "message batch")
+    payloads = [parse_model(payload_model, m.payload, "message payload") for m in batch.messages]
     applied = 0
-    for message in messages:
-        if apply_once(session, model, str(message["event_id"])):
-            apply(message["payload"])
-            applied += 1
-    return applied
+    with transaction() as session:
+        for message, payload in zip(batch.messages, payloads, strict=True):
+            if apply_once(session, processed, str(message.event_id)):
+                apply(session, payload)
+                applied += 1
+    return {"applied": applied}
 
 
 class OutboxRelay:

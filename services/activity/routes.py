@@ -6,6 +6,7 @@ from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.db import transaction
 from souk_kit.errors import DependencyError, UnauthorizedError
+from souk_kit.outbox import RelayBatch
 from souk_kit.validation import validate
 
 from services.activity import service
@@ -24,7 +25,6 @@ from services.activity.schemas import (
     RecommendationOut,
     RecommendationQuery,
     RecommendationsOut,
-    RelayBatch,
     StatsOut,
     StatsQuery,
 )

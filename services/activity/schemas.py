@@ -34,17 +34,6 @@ class ClientEventBody(Schema):
     )
 
 
-class RelayMessage(BaseModel):
-    event_id: uuid.UUID
-    payload: dict[str, Any]
-
-
-class RelayBatch(Schema):
-    """An outbox relay batch: payloads `{type, user_id, product_id, metadata, at}`."""
-
-    messages: list[RelayMessage] = Field(max_length=1000)
-
-
 class TimeRange(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 

@@ -4,16 +4,18 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
+from souk_kit.outbox import receive
 from souk_kit.validation import validate
 
 from services.cart import service
 from services.cart.clients import inventory, products
+from services.cart.models import ProcessedMessage
 from services.cart.schemas import (
     AddItemBody,
     CartOut,
+    CheckedOutPayload,
     ItemAddedOut,
     MessageOut,
-    OutboxBatch,
     QuantityBody,
     QuantityChangedOut,
     RawCartOut,
@@ -104,12 +106,8 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         )
 
     @internal.post("/checked-out")
-    @validate(body=OutboxBatch)
-    def checked_out(body: OutboxBatch) -> Any:
+    def checked_out() -> Any:
         """Outbox receiver: an order took these quantities out of the buyer's cart."""
-        messages = [m.model_dump(mode="json") for m in body.messages]
-        with transaction() as session:
-            applied = service.receive_checkouts(session, messages)
-        return {"applied": applied}
+        return receive(ProcessedMessage, CheckedOutPayload, service.apply_checkout)
 
     return internal

@@ -71,12 +71,3 @@ class CheckedOutPayload(Schema):
     user_id: uuid.UUID
     order_id: uuid.UUID | None = None
     lines: list[CheckedOutLine]
-
-
-class OutboxEnvelope(Schema):
-    event_id: uuid.UUID
-    payload: dict
-
-
-class OutboxBatch(Schema):
-    messages: list[OutboxEnvelope] = Field(max_length=1000)

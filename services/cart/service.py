@@ -3,17 +3,15 @@
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
-from souk_kit.outbox import receive_batch, record_event
-from souk_kit.validation import parse_model
+from souk_kit.outbox import record_event
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.cart.clients import Inventory, ProductFacts, Products
-from services.cart.models import Cart, CartItem, OutboxMessage, ProcessedMessage
+from services.cart.models import Cart, CartItem, OutboxMessage
 from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutPayload
 from services.cart.settings import CartSettings
 
@@ -266,15 +264,3 @@ def apply_checkout(session: Session, payload: CheckedOutPayload) -> None:
             .where(*mine)
             .values(quantity=CartItem.quantity - line.quantity, updated_at=func.now())
         )
-
-
-def receive_checkouts(session: Session, messages: list[dict[str, Any]]) -> int:
-    """Apply a relay batch of `checked-out` messages, each once."""
-    return receive_batch(
-        session,
-        ProcessedMessage,
-        messages,
-        lambda payload: apply_checkout(
-            session, parse_model(CheckedOutPayload, payload, "checked-out message")
-        ),
-    )

@@ -5,17 +5,18 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
+from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import validate
 
 from services.inventory import service
-from services.inventory.models import StockItem, StockMovement
+from services.inventory.models import ProcessedMessage, StockItem, StockMovement
 from services.inventory.schemas import (
+    ItemCreated,
     LevelIdsQuery,
     LevelsOut,
     LevelsQuery,
     MovementOut,
-    RelayBatch,
     ReservationBody,
     ReservationLineOut,
     ReservationOut,
@@ -128,15 +129,14 @@ def reservation_out(reserved: service.Reserved) -> ReservationOut:
 
 def internal_routes(internal: Blueprint) -> Blueprint:
     @internal.post("/items")
-    @validate(body=RelayBatch)
-    def items(body: RelayBatch) -> Any:
+    def items() -> Any:
         """Outbox from products: create stock rows with their opening stock (repeats ignored)."""
-        messages = [m.model_dump(mode="json") for m in body.messages]
-        with transaction() as session:
-            applied = service.receive_items(
-                session, messages, settings().default_low_stock_threshold
-            )
-        return {"applied": applied}
+        threshold = settings().default_low_stock_threshold
+        return receive(
+            ProcessedMessage,
+            ItemCreated,
+            lambda session, item: service.create_item(session, item, threshold),
+        )
 
     @internal.get("/levels")
     @validate(query=LevelIdsQuery)

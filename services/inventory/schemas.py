@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from souk_kit.pagination import PageQuery
@@ -61,15 +61,6 @@ class ItemCreated(BaseModel):
     product_id: uuid.UUID
     seller_id: uuid.UUID
     stock: Annotated[int, Field(ge=0, le=MAX_UNITS)] = 0
-
-
-class RelayedMessage(BaseModel):
-    event_id: uuid.UUID
-    payload: dict[str, Any]
-
-
-class RelayBatch(BaseModel):
-    messages: list[RelayedMessage] = Field(max_length=1000)
 
 
 class LevelsOut(BaseModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from souk_kit.auth import Identity, current_identity, requires
 from souk_kit.db import database, transaction
 from souk_kit.errors import DependencyError, UnauthorizedError
-from souk_kit.outbox import receive_batch
+from souk_kit.outbox import receive
 from souk_kit.validation import json_body, validate
 
 from services.orders.clients import Shipment
@@ -28,6 +28,7 @@ from services.orders.schemas import (
     RevenueOut,
     RevenuePeriodOut,
     RevenueQuery,
+    ShipmentUpdate,
     StatusBody,
     SummaryOut,
     TopProductOut,
@@ -226,15 +227,6 @@ def summary() -> Any:
     return SummaryOut(**vars(figures), currency=settings().currency)
 
 
-class RelayedMessage(BaseModel):
-    event_id: uuid.UUID
-    payload: dict[str, Any]
-
-
-class RelayBatch(BaseModel):
-    messages: list[RelayedMessage]
-
-
 def internal_routes(internal: Blueprint) -> Blueprint:
     @internal.get("/purchases")
     @validate(query=PurchasesQuery, responses={200: PurchasedOut})
@@ -245,16 +237,8 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         return PurchasedOut(purchased=bought)
 
     @internal.post("/shipment-updates")
-    @validate(body=RelayBatch)
-    def shipment_updates(body: RelayBatch) -> Any:
+    def shipment_updates() -> Any:
         """Outbox from shipping: each message moves its order along the flow, once."""
-        with transaction() as session:
-            applied = receive_batch(
-                session,
-                ProcessedMessage,
-                [m.model_dump(mode="json") for m in body.messages],
-                partial(lifecycle.apply_shipment_update, session),
-            )
-        return {"applied": applied}
+        return receive(ProcessedMessage, ShipmentUpdate, lifecycle.apply_shipment_update)
 
     return internal

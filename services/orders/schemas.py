@@ -11,7 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import Schema
 
@@ -270,3 +278,13 @@ class SummaryOut(BaseModel):
 
 class PurchasedOut(BaseModel):
     purchased: bool
+
+
+class ShipmentUpdate(BaseModel):
+    """Shipping's `/shipment-updates` outbox payload: the parcel took a step."""
+
+    order_id: uuid.UUID
+    status: Literal["picked_up", "out_for_delivery", "delivered"]
+    at: AwareDatetime | None = None
+    shipment_id: str | None = Field(None, max_length=64)
+    courier_id: str | None = Field(None, max_length=64)

@@ -1,15 +1,13 @@
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, current_app, request
-from pydantic import BaseModel
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.db import transaction
 from souk_kit.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
-from souk_kit.outbox import receive_batch
+from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery, page_of
-from souk_kit.validation import json_body, parse_model, validate
+from souk_kit.validation import parse_model, validate
 from sqlalchemy.orm import Session
 
 from services.products.models import Banner, ContentPage, Offer, ProcessedMessage, Product
@@ -43,7 +41,6 @@ from services.products.schemas import (
     ProductSaved,
     ProductUpdate,
     RatingSummary,
-    RelayBatch,
     Sale,
     StockLevel,
 )
@@ -52,7 +49,6 @@ from services.products.service.common import user_uuid
 from services.products.settings import ProductsSettings
 
 public = Blueprint("products", __name__, url_prefix="/api/products")
-P = TypeVar("P", bound=BaseModel)
 
 
 def settings() -> ProductsSettings:
@@ -349,22 +345,6 @@ def delete_page(slug: str) -> Any:
     return MessageOut(message="Page deleted")
 
 
-def _receive(payload_model: type[P], apply: Callable[[Session, P], None]) -> dict[str, int]:
-    """Apply a relay batch once per message; every payload is checked before any is applied."""
-    batch = parse_model(RelayBatch, json_body(), "message batch")
-    for message in batch.messages:
-        parse_model(payload_model, message.payload, "message payload")
-    messages = [message.model_dump(mode="json") for message in batch.messages]
-    with transaction() as session:
-        applied = receive_batch(
-            session,
-            ProcessedMessage,
-            messages,
-            lambda payload: apply(session, payload_model.model_validate(payload)),
-        )
-    return {"applied": applied}
-
-
 def internal_routes(internal: Blueprint) -> Blueprint:
     @internal.get("/batch")
     @validate(query=BatchQuery)
@@ -376,14 +356,14 @@ def internal_routes(internal: Blueprint) -> Blueprint:
 
     @internal.post("/stock-levels")
     def stock_levels() -> Any:
-        return _receive(StockLevel, read_model.apply_stock_level)
+        return receive(ProcessedMessage, StockLevel, read_model.apply_stock_level)
 
     @internal.post("/ratings")
     def ratings() -> Any:
-        return _receive(RatingSummary, read_model.apply_rating)
+        return receive(ProcessedMessage, RatingSummary, read_model.apply_rating)
 
     @internal.post("/sales")
     def sales() -> Any:
-        return _receive(Sale, read_model.apply_sale)
+        return receive(ProcessedMessage, Sale, read_model.apply_sale)
 
     return internal

@@ -167,17 +167,6 @@ class BatchQuery(BaseModel):
     ids: str = Field(max_length=37 * 500)
 
 
-class RelayMessage(BaseModel):
-    event_id: uuid.UUID
-    payload: dict[str, Any]
-
-
-class RelayBatch(BaseModel):
-    """What the outbox relay posts: `{"messages": [{"event_id", "payload"}]}`."""
-
-    messages: list[RelayMessage] = Field(max_length=1000)
-
-
 INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 

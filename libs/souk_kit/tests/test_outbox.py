@@ -3,18 +3,21 @@
 import threading
 import time
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask
 from prometheus_client import REGISTRY
+from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
 from souk_kit.outbox import (
+    BATCH_SIZE,
     OutboxRelay,
-    apply_once,
     forget_processed,
     init_outbox,
-    receive_batch,
+    receive,
     record_event,
     send_later,
 )
@@ -293,44 +296,85 @@ def batch_of(*payloads: dict) -> list[dict]:
     return [{"event_id": str(uuid.uuid4()), "payload": payload} for payload in payloads]
 
 
-def test_a_batch_arriving_twice_is_applied_once(database):
-    applied: list[dict] = []
+class Numbered(BaseModel):
+    n: int
+
+
+@dataclass
+class Receiver:
+    client: Any
+    applied: list[int]
+    fail_next: bool = False
+
+    def post(self, messages: list[dict]) -> Any:
+        return self.client.post("/receive", json={"messages": messages})
+
+
+@pytest.fixture
+def receiver(make_app, kit_tables) -> Receiver:
+    """An app whose `/receive` route is a kit receiver recording each `n` it applies."""
+    blueprint = Blueprint("receiver", __name__)
+    state = Receiver(client=None, applied=[])
+
+    def apply(_session, payload: Numbered) -> None:
+        if state.fail_next:
+            state.fail_next = False
+            raise RuntimeError("the database went away")
+        state.applied.append(payload.n)
+
+    @blueprint.post("/receive")
+    def receive_route() -> Any:
+        return receive(ProcessedMessage, Numbered, apply)
+
+    state.client = make_app(blueprint).test_client()
+    return state
+
+
+def test_a_batch_arriving_twice_is_applied_once(receiver):
     batch = batch_of({"n": 1}, {"n": 2})
-    with database.new_session() as session, session.begin():
-        assert receive_batch(session, ProcessedMessage, batch, applied.append) == 2
-    with database.new_session() as session, session.begin():
-        assert receive_batch(session, ProcessedMessage, batch, applied.append) == 0
-    assert applied == [{"n": 1}, {"n": 2}]
+    assert receiver.post(batch).json == {"applied": 2}
+    assert receiver.post(batch).json == {"applied": 0}
+    assert receiver.applied == [1, 2]
 
 
-def test_a_message_repeated_within_one_batch_is_applied_once(database):
-    applied: list[dict] = []
+def test_a_message_repeated_within_one_batch_is_applied_once(receiver):
     [message] = batch_of({"n": 1})
-    with database.new_session() as session, session.begin():
-        count = receive_batch(session, ProcessedMessage, [message, message], applied.append)
-    assert (count, applied) == (1, [{"n": 1}])
+    assert receiver.post([message, message]).json == {"applied": 1}
+    assert receiver.applied == [1]
 
 
-def test_a_batch_whose_transaction_failed_is_applied_when_it_arrives_again(database):
-    batch = batch_of({"n": 1})
-    with database.new_session() as session:
-        session.begin()
-        assert apply_once(session, ProcessedMessage, batch[0]["event_id"])
-        session.rollback()
-        applied: list[dict] = []
-        with session.begin():
-            assert receive_batch(session, ProcessedMessage, batch, applied.append) == 1
-    assert applied == [{"n": 1}]
+def test_a_batch_whose_transaction_failed_is_applied_when_it_arrives_again(receiver):
+    batch = batch_of({"n": 1}, {"n": 2})
+    receiver.fail_next = True
+    assert receiver.post(batch).status_code == 500
+    assert receiver.post(batch).json == {"applied": 2}  # the first try's marks were rolled back
+    assert receiver.applied == [1, 2]
 
 
-def test_a_partly_known_batch_applies_only_the_new_messages(database):
+def test_a_partly_known_batch_applies_only_the_new_messages(receiver):
     old, new = batch_of({"n": 1}, {"n": 2})
-    with database.new_session() as session, session.begin():
-        receive_batch(session, ProcessedMessage, [old], lambda _payload: None)
-    applied: list[dict] = []
-    with database.new_session() as session, session.begin():
-        assert receive_batch(session, ProcessedMessage, [old, new], applied.append) == 1
-    assert applied == [{"n": 2}]
+    receiver.post([old])
+    assert receiver.post([old, new]).json == {"applied": 1}
+    assert receiver.applied == [1, 2]
+
+
+def test_a_bad_payload_refuses_the_whole_batch_and_applies_nothing(receiver):
+    good, bad = batch_of({"n": 1}, {"n": "one"})
+    answer = receiver.post([good, bad])
+    assert answer.status_code == 400
+    assert answer.json["error"] == "The message payload is not valid"
+    assert receiver.applied == []
+    assert receiver.post([good]).json == {"applied": 1}  # refused means not marked as seen
+
+
+def test_a_malformed_or_oversized_batch_is_refused(receiver):
+    for body in ({}, {"messages": [{"event_id": "x", "payload": {"n": 1}}]}, {"messages": "no"}):
+        answer = receiver.client.post("/receive", json=body)
+        assert answer.status_code == 400, body
+        assert answer.json["error"] == "The message batch is not valid"
+    too_many = batch_of(*({"n": n} for n in range(BATCH_SIZE + 1)))
+    assert receiver.post(too_many).status_code == 400
+    assert receiver.applied == []
 
 
 # --- two relays at once ----------------------------------------------------------------------

@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from souk_kit.errors import PayloadTooLargeError, ValidationError
+from souk_kit.outbox import RelayedMessage
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.activity.models import Event
-from services.activity.schemas import ClientEventBody, RelayMessage
+from services.activity.schemas import ClientEventBody
 from services.activity.settings import ActivitySettings
 
 log = logging.getLogger("souk.activity")
@@ -148,7 +149,7 @@ def _time(raw: Any) -> datetime:
     return now()
 
 
-def _row(message: RelayMessage) -> dict[str, Any] | None:
+def _row(message: RelayedMessage) -> dict[str, Any] | None:
     payload = message.payload
     event_type = payload.get("type")
     if not isinstance(event_type, str) or not TYPE_NAME.match(event_type):
@@ -164,7 +165,7 @@ def _row(message: RelayMessage) -> dict[str, Any] | None:
     }
 
 
-def ingest_batch(session: Session, messages: list[RelayMessage]) -> tuple[int, int]:
+def ingest_batch(session: Session, messages: list[RelayedMessage]) -> tuple[int, int]:
     """Store a relay batch, each event once however often it arrives: (applied, skipped).
 
     A message that is not an event (no usable `type`) is skipped and logged rather than

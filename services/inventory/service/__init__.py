@@ -39,7 +39,6 @@ from services.inventory.service.stock import (
     list_alerts,
     list_levels,
     list_movements,
-    receive_items,
     set_threshold,
     update_stock,
 )
@@ -59,7 +58,6 @@ __all__ = [
     "list_alerts",
     "list_levels",
     "list_movements",
-    "receive_items",
     "release_reservation",
     "reserve_stock",
     "set_threshold",

@@ -5,15 +5,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from souk_kit.auth import Identity
-from souk_kit.outbox import receive_batch
 from souk_kit.pagination import paginate
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.inventory.models import ProcessedMessage, StockItem, StockMovement
+from services.inventory.models import StockItem, StockMovement
 from services.inventory.schemas import ItemCreated, LevelsQuery, StockUpdate, ThresholdUpdate
 from services.inventory.service.common import (
     NotOwnerError,
@@ -55,23 +53,6 @@ def create_item(session: Session, item: ItemCreated, low_stock_threshold: int) -
         )
     publish_level(session, item.product_id, item.stock, 1)
     return True
-
-
-def receive_items(
-    session: Session, messages: Iterable[dict[str, Any]], low_stock_threshold: int
-) -> int:
-    """Apply a relay batch of `/items` messages once each; a malformed payload is logged and
-    skipped (retrying it could never succeed, and it must not block the messages behind it)."""
-
-    def apply(payload: dict[str, Any]) -> None:
-        try:
-            item = ItemCreated.model_validate(payload)
-        except PydanticValidationError:
-            log.error("skipping a malformed /items message: %r", payload)
-            return
-        create_item(session, item, low_stock_threshold)
-
-    return receive_batch(session, ProcessedMessage, messages, apply)
 
 
 def _may_see(identity: Identity, item: StockItem) -> bool:

@@ -59,25 +59,26 @@ def test_a_product_with_no_opening_stock_has_an_empty_ledger(
     ]
 
 
-def test_a_malformed_items_payload_is_skipped_without_blocking_the_batch(
+def test_a_malformed_items_payload_refuses_the_batch_and_applies_none_of_it(
     client, internal_headers, seller, seller_id
 ):
-    good = str(uuid.uuid4())
+    good = {
+        "event_id": str(uuid.uuid4()),
+        "payload": {"product_id": str(uuid.uuid4()), "seller_id": seller_id, "stock": 4},
+    }
+    bad = {"event_id": str(uuid.uuid4()), "payload": {"product_id": "nope", "stock": -1}}
     answer = client.post(
-        "/internal/inventory/items",
-        json={
-            "messages": [
-                {"event_id": str(uuid.uuid4()), "payload": {"product_id": "nope", "stock": -1}},
-                {
-                    "event_id": str(uuid.uuid4()),
-                    "payload": {"product_id": good, "seller_id": seller_id, "stock": 4},
-                },
-            ]
-        },
-        headers=internal_headers,
+        "/internal/inventory/items", json={"messages": [bad, good]}, headers=internal_headers
     )
-    assert answer.status_code == 200
-    assert client.get(f"/api/inventory/{good}", headers=seller).json["stock"] == 4
+    # The relay then sends each on its own: the good one arrives, the bad one is a dead letter.
+    assert answer.status_code == 400
+    product_id = good["payload"]["product_id"]
+    assert client.get(f"/api/inventory/{product_id}", headers=seller).status_code == 404
+    alone = client.post(
+        "/internal/inventory/items", json={"messages": [good]}, headers=internal_headers
+    )
+    assert alone.json == {"applied": 1}
+    assert client.get(f"/api/inventory/{product_id}", headers=seller).json["stock"] == 4
 
 
 def test_internal_routes_are_hidden_without_the_service_token(client):

@@ -2,9 +2,6 @@
 by shipping's updates."""
 
 import logging
-import uuid
-from datetime import datetime
-from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, DependencyError
@@ -14,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from services.orders.clients import ShipmentAlreadyPickedUp
 from services.orders.models import Order, OutboxMessage
+from services.orders.schemas import ShipmentUpdate
 from services.orders.service.common import (
     FLOW,
     AlreadyPickedUpError,
@@ -125,37 +123,20 @@ def set_status(deps: Deps, identity: Identity, raw_id: str, status: str) -> None
         move(order, status, note="set by an admin")
 
 
-def apply_shipment_update(session: Session, payload: dict[str, Any]) -> None:
+def apply_shipment_update(session: Session, update: ShipmentUpdate) -> None:
     """Move the order to the shipment's status (outbox from shipping). A repeat, an older step,
     or an order that is not on the delivery flow any more is ignored; skipped steps get their
     history rows too."""
-    try:
-        order_id = uuid.UUID(str(payload["order_id"]))
-        target = str(payload["status"])
-    except (KeyError, ValueError):
-        log.warning("ignoring a malformed shipment update: %s", payload)
-        return
-    if target not in FLOW[2:]:
-        log.warning("ignoring a shipment update to %r", target)
-        return
-    order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    order = session.scalar(select(Order).where(Order.id == update.order_id).with_for_update())
     if order is None:
-        log.warning("ignoring a shipment update for unknown order %s", order_id)
+        log.warning("ignoring a shipment update for unknown order %s", update.order_id)
         return
-    if payload.get("shipment_id"):
-        order.shipment_id = str(payload["shipment_id"])[:64]
-    if payload.get("courier_id"):
-        order.courier_id = str(payload["courier_id"])[:64]
+    if update.shipment_id:
+        order.shipment_id = update.shipment_id
+    if update.courier_id:
+        order.courier_id = update.courier_id
+    target = update.status
     if order.status not in FLOW[1:] or FLOW.index(target) <= FLOW.index(order.status):
         return
-    at = _when(payload.get("at"))
     for step in FLOW[FLOW.index(order.status) + 1 : FLOW.index(target) + 1]:
-        move(order, step, note="from shipping", at=at)
-
-
-def _when(raw: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+        move(order, step, note="from shipping", at=update.at)

@@ -254,9 +254,21 @@ def test_shipment_updates_for_cancelled_or_unknown_orders_are_ignored(
     ada.post(f"/api/orders/{order_id}/cancel")
     assert _update(client, internal_headers, order_id, "picked_up").status_code == 200
     assert _update(client, internal_headers, str(uuid.uuid4()), "picked_up").status_code == 200
-    assert _update(client, internal_headers, "nonsense", "picked_up").status_code == 200
-    assert _update(client, internal_headers, order_id, "teleported").status_code == 200
     assert load_order(order_id).status == "cancelled"
+
+
+def test_a_malformed_shipment_update_is_refused_for_the_relay_to_set_aside(
+    buyer, fakes, client, internal_headers, load_order
+):
+    _, _, order_id = _paid_order(buyer, fakes)
+    for bad in (
+        _update(client, internal_headers, "nonsense", "picked_up"),
+        _update(client, internal_headers, order_id, "teleported"),
+        _update(client, internal_headers, order_id, "picked_up", at="yesterday"),
+    ):
+        assert bad.status_code == 400
+        assert bad.json["error"] == "The message payload is not valid"
+    assert load_order(order_id).status == "paid"
 
 
 def test_the_internal_receiver_needs_the_service_token_and_a_well_formed_batch(
