@@ -545,6 +545,18 @@ export function queryString(params: object): string {
   return text ? `?${text}` : "";
 }
 
+/** Every item of a paginated list, asked for 100 at a time (a seller's products, their stock). */
+export async function everyPage<T>(fetchPage: (page: number, perPage: number) => Promise<Page<T>>): Promise<Page<T>> {
+  const items: T[] = [];
+  for (let page = 1; ; page += 1) {
+    const batch = await fetchPage(page, 100);
+    items.push(...batch.items);
+    if (batch.items.length === 0 || items.length >= batch.total) {
+      return { items, page: 1, per_page: items.length, total: batch.total };
+    }
+  }
+}
+
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
   body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, type OrderFilter, type SellerOrder } from "../api/client";
+import { api, everyPage, type OrderFilter } from "../api/client";
 import { ordersCsv } from "../dashboard/figures";
 import { OrderFilters, OrdersTable } from "../dashboard/OrderList";
 import { pageCount } from "../shop/browse";
@@ -8,18 +8,6 @@ import { Pagination } from "../ui/Pagination";
 import { Empty, ErrorNote, Loading } from "../ui/states";
 
 const PER_PAGE = 20;
-const EXPORT_LIMIT = 50; // pages of 100: a CSV of up to 5,000 orders
-
-/** Every order the filter finds, page after page. */
-async function everyOrder(filter: OrderFilter): Promise<SellerOrder[]> {
-  const found: SellerOrder[] = [];
-  for (let page = 1; page <= EXPORT_LIMIT; page += 1) {
-    const batch = await api.sellerOrders({ ...filter, page, per_page: 100 });
-    found.push(...batch.items);
-    if (found.length >= batch.total || batch.items.length === 0) break;
-  }
-  return found;
-}
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
@@ -35,8 +23,8 @@ export function SellerOrders() {
     queryFn: () => api.sellerOrders({ ...filter, per_page: PER_PAGE }),
   });
   const exporting = useMutation({
-    mutationFn: () => everyOrder({ ...filter, page: undefined }),
-    onSuccess: (found) => download(`souk-orders-${new Date().toISOString().slice(0, 10)}.csv`, ordersCsv(found)),
+    mutationFn: () => everyPage((page, per_page) => api.sellerOrders({ ...filter, page, per_page })),
+    onSuccess: (found) => download(`souk-orders-${new Date().toISOString().slice(0, 10)}.csv`, ordersCsv(found.items)),
   });
   return (
     <>

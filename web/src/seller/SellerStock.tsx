@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router-dom";
-import { api, ApiError, type StockLevel } from "../api/client";
+import { api, ApiError, everyPage, type StockLevel } from "../api/client";
 import { Field } from "../ui/Field";
 import { dateTime } from "../ui/format";
 import { Empty, ErrorNote, Loading } from "../ui/states";
@@ -117,7 +117,7 @@ function LevelsTable({ levels, caption, editFirst = null, showLedger }: {
 }
 
 export function SellerStock() {
-  const levels = useQuery({ queryKey: ["stock-levels"], queryFn: () => api.stockLevels(1, 100) });
+  const levels = useQuery({ queryKey: ["stock-levels"], queryFn: () => everyPage(api.stockLevels) });
   const low = useQuery({ queryKey: ["low-stock"], queryFn: api.lowStock });
   const nameOf = useProductNames();
   const [params, setParams] = useSearchParams();

@@ -1,9 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
+import { api, everyPage } from "../api/client";
 
 /** The seller's products (disabled ones included), read once and shared by every page. */
 export function useMyProducts() {
-  return useQuery({ queryKey: ["my-products"], queryFn: () => api.myProducts(1, 100) });
+  return useQuery({ queryKey: ["my-products"], queryFn: () => everyPage(api.myProducts) });
 }
 
 /** A product's name by id from the seller's products; the id's start while they load. */
