@@ -45,8 +45,9 @@ def _ended_children_seconds() -> float:
 @contextmanager
 def cpu_usage() -> Iterator[dict[str, float]]:
     """Fills the yielded dict, on exit, with the average cores each component used inside the
-    block. Our own child processes that ended inside it (the load generator) count as
-    "load generator"; other processes that ended inside it are not counted."""
+    block. This process (its load-generating threads) and our child processes that ended
+    inside it (wrk, locust) count as "load generator"; other processes that ended inside it
+    are not counted."""
     usage: dict[str, float] = {}
     before, children_before = _cpu_seconds(), _ended_children_seconds()
     started = time.monotonic()
@@ -55,5 +56,16 @@ def cpu_usage() -> Iterator[dict[str, float]]:
     totals: Counter[str] = Counter()
     totals["load generator"] = _ended_children_seconds() - children_before
     for pid, (command, seconds) in after.items():
-        totals[_component(command)] += seconds - before.get(pid, (command, 0.0))[1]
+        name = "load generator" if pid == os.getpid() else _component(command)  # our threads
+        totals[name] += seconds - before.get(pid, (command, 0.0))[1]
     usage.update({name: seconds / elapsed for name, seconds in totals.most_common()})
+
+
+def cpu_ms_per_operation(
+    cores: dict[str, float], seconds: float, operations: int
+) -> dict[str, float]:
+    """Average cores over a run of `seconds` that did `operations` → CPU milliseconds each
+    operation cost every component."""
+    if operations <= 0:
+        return {}
+    return {name: used * seconds * 1000 / operations for name, used in cores.items()}

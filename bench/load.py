@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import requests
 
+from bench.cpu import cpu_ms_per_operation, cpu_usage
+
 CATEGORIES = [
     "books", "kitchen", "garden", "toys", "audio", "spices", "tea", "lamps", "rugs", "shoes",
 ]  # fmt: skip
@@ -152,6 +154,7 @@ class CheckoutResult:
     p50_ms: float
     p99_ms: float
     error_samples: list[str]
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per checkout, per component
 
     @property
     def per_second(self) -> float:
@@ -200,7 +203,7 @@ def run_checkouts(url: str, shop: Shop, buyer_tokens: list[str], seconds: float)
                 else:
                     errors.append(f"{answer.status_code} {answer.text[:200]}")
 
-    with ThreadPoolExecutor(max_workers=len(buyer_tokens)) as pool:
+    with cpu_usage() as cores, ThreadPoolExecutor(max_workers=len(buyer_tokens)) as pool:
         list(pool.map(buyer, buyer_tokens))
     duration = time.monotonic() - started
     ordered = sorted(latencies) or [0.0]
@@ -211,6 +214,7 @@ def run_checkouts(url: str, shop: Shop, buyer_tokens: list[str], seconds: float)
         p50_ms=statistics.median(ordered) * 1000,
         p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         error_samples=errors[:5],
+        cpu_ms=cpu_ms_per_operation(cores, duration, len(latencies)),
     )
 
 

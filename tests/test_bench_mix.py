@@ -9,6 +9,7 @@ import pytest
 
 from bench.__main__ import Report
 from bench.chart import draw_mix_chart
+from bench.cpu import cpu_ms_per_operation
 from bench.load import seed_shop
 from bench.mix import run_mix
 from bench.wrk import LoadResult
@@ -62,6 +63,23 @@ def test_the_mixed_workload_runs_cleanly_and_reports(
     )
     nginx = LoadResult("nginx alone", 1000, 1.0, 0, 0.1, 0.5)
     ceiling = LoadResult("bare Flask (ceiling)", 500, 1.0, 0, 1.0, 5.0)
-    report = Report(args, nginx, ceiling, mixes=[mix], generator=mix.total).render()
+    cpu = {
+        "checkout (with its cart)": {"orders": 30.0, "postgres": 12.5},
+        "signed-in detail": {"products": 1.5, "postgres": 0.5},
+    }
+    report = Report(args, nginx, ceiling, mixes=[mix], generator=mix.total, cpu_ms=cpu).render()
     assert "| 60 |" in report and "not met" in report
     assert "| **whole mix** |" in report and f"]({mix.chart.name})" in report
+    assert "| process | checkout (with its cart) | signed-in detail |" in report
+    assert "| orders | 30.0 | 0.0 |" in report and "| postgres | 12.5 | 0.5 |" in report
+    assert "| **total** | **42.5** | **2.0** |" in report
+    assert "≤ 30 ms of CPU per checkout — not met" in report
+
+
+def test_cpu_per_operation_is_the_cores_over_the_run_divided_by_its_operations():
+    cores = {"orders": 0.5, "postgres": 0.25}
+    assert cpu_ms_per_operation(cores, seconds=10, operations=100) == {
+        "orders": 50.0,
+        "postgres": 25.0,
+    }
+    assert cpu_ms_per_operation(cores, seconds=10, operations=0) == {}
