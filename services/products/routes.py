@@ -229,8 +229,8 @@ def disable_product(product_id: str, body: ModerationBody) -> Any:
 @requires("seller", "admin")
 @validate(body=ModerationBody, responses={200: ProductSaved, 403: None})
 def enable_product(product_id: str, body: ModerationBody) -> Any:
-    """Put the product back; one staff disabled only staff may enable (else 403
-    `disabled_by_staff`)."""
+    """Put the product back in the catalogue; a product staff disabled only staff may enable
+    (else 403 `disabled_by_staff`)."""
     with transaction() as session:
         product = products.set_disabled(session, current_identity(), product_id, False, body.reason)
         return saved(session, product, "Product enabled")

@@ -214,7 +214,7 @@ class ProductOut(BaseModel):
     review_count: int
     offer: OfferOut | None = Field(description="The active offer that sets effective_price")
     weight_kg: Decimal
-    active: bool = Field(description="False while an admin has disabled the product")
+    active: bool = Field(description="False while the product is disabled (by its seller or staff)")
     created_at: datetime
     updated_at: datetime
 
