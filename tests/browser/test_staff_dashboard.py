@@ -139,7 +139,7 @@ def test_staff_move_an_order_and_see_the_courier_carrying_one(
     shop = f"Movers {word()}"
     _, seller, _ = new_shop_login(gateway, admin, shop)
     product_id = add_product(gateway, seller, f"Crate {word()}", price="12.00", stock=10)
-    _, buyer = new_customer_login(gateway)
+    buyer_email, buyer = new_customer_login(gateway)
     moved = buy(gateway, buyer, product_id)["order_id"]
     carried = buy(gateway, buyer, product_id)["order_id"]
     rider_name = f"Rider {word()}"
@@ -151,6 +151,11 @@ def test_staff_move_an_order_and_see_the_courier_carrying_one(
     open_signed_in(page, "/staff/orders", staff_tokens)
     page.get_by_label("Shop").select_option(label=shop)
     orders = page.get_by_role("table", name="Every order")
+    expect(orders.get_by_role("row")).to_have_count(3)
+    customer = page.get_by_role("searchbox", name="Customer email")
+    customer.fill(f"nobody-{word()}@example.com")
+    expect(page.get_by_text("No customer has this email")).to_be_visible()
+    customer.fill(buyer_email)
     expect(orders.get_by_role("row")).to_have_count(3)
     short = moved[:8]
     page.get_by_role("button", name=f"Mark order {short} picked up").click()

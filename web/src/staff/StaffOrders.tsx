@@ -38,16 +38,20 @@ function Moves({ order }: { order: SellerOrder }) {
   );
 }
 
-/** A customer's e-mail as their user id, for the `user_id` filter. */
-function useCustomerId(email: string): { id?: string; unknown: boolean } {
+/** The customer filter: an e-mail address as its user's id; why not, in words, when it is none. */
+function useCustomerId(email: string): { id?: string; problem?: string } {
   const wanted = email.trim().toLowerCase();
+  const complete = /^[^@\s]+@[^@\s]+$/.test(wanted);
   const found = useQuery({
     queryKey: ["users", { q: wanted, role: "customer" }],
     queryFn: () => api.users({ q: wanted, role: "customer" }),
-    enabled: wanted.includes("@"),
+    enabled: complete,
   });
-  const match = found.data?.items.find((user) => user.email.toLowerCase() === wanted);
-  return { id: match?.user_id, unknown: !!found.data && !match };
+  if (!wanted) return {};
+  if (!complete) return { problem: "Type the customer's whole email address" };
+  if (!found.data) return { problem: found.error ? "The customers cannot be searched right now" : undefined };
+  const match = found.data.items.find((user) => user.email.toLowerCase() === wanted);
+  return match ? { id: match.user_id } : { problem: "No customer has this email" };
 }
 
 export function StaffOrders() {
@@ -58,11 +62,12 @@ export function StaffOrders() {
     queryFn: () => api.users({ role: "seller", per_page: 100 }),
   });
   const customerId = useCustomerId(customer);
-  const query = { ...filter, user_id: customer.trim() ? customerId.id ?? "none" : undefined, per_page: PER_PAGE };
+  const waiting = customer.trim() !== "" && customerId.id === undefined;
+  const query = { ...filter, user_id: customerId.id, per_page: PER_PAGE };
   const orders = useQuery({
     queryKey: ["all-orders", query],
     queryFn: () => api.allOrders(query),
-    enabled: !customer.trim() || customerId.id !== undefined,
+    enabled: !waiting,
   });
   return (
     <>
@@ -78,9 +83,9 @@ export function StaffOrders() {
           </select>
         </label>
         <Field label="Customer email" type="search" value={customer} onChange={(e) => { setCustomer(e.target.value); setFilter({ ...filter, page: 1 }); }}
-          error={customerId.unknown ? "No customer has this email" : undefined} />
+          error={customerId.problem} />
       </OrderFilters>
-      {customerId.unknown ? null : orders.isPending ? (
+      {waiting ? null : orders.isPending ? (
         <Loading what="Loading orders" />
       ) : orders.error ? (
         <ErrorNote error={orders.error} retry={orders.refetch} />
