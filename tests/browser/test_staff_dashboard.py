@@ -22,6 +22,22 @@ def staff_tokens(gateway: GatewaySession, stack: Stack) -> dict:
     return tokens_for(gateway, stack.admin_email, stack.admin_password)
 
 
+def home_once_listed(
+    browser: Browser, base_url: str, gateway: GatewaySession, path: str, field: str, value: str
+) -> Page:
+    """A visitor's home page, opened once the gateway's copy of `path` (cached for visitors up
+    to 3 s) lists an item whose `field` is `value`."""
+    wait_until(
+        lambda: value in {item[field] for item in gateway.get(path).json()["items"]},
+        5,
+        f"{value} in the visitors' copy of {path}",
+        every=0.2,
+    )
+    visitor = browser.new_page(base_url=base_url)
+    visitor.goto("/")
+    return visitor
+
+
 def go(page: Page, link: str) -> None:
     page.get_by_role("navigation", name="Staff").get_by_role("link", name=link).click()
 
@@ -193,14 +209,7 @@ def test_staff_publish_a_banner_that_the_home_page_shows(
     ).to_contain_text("Published")
     screenshot(page, "staff-content")
 
-    wait_until(
-        lambda: title in {b["title"] for b in gateway.get("/api/products/banners").json()["items"]},
-        5,
-        "the banner in the visitors' copy",
-        every=0.2,
-    )
-    visitor = browser.new_page(base_url=base_url)
-    visitor.goto("/")
+    visitor = home_once_listed(browser, base_url, gateway, "/api/products/banners", "title", title)
     banner = (
         visitor.get_by_role("region", name="News from Souk")
         .get_by_role("article")
@@ -253,14 +262,7 @@ def test_staff_publish_a_page_that_every_shop_page_links(
     editor.get_by_role("button", name="Save page").click()
     expect(page.get_by_role("list", name="Pages")).to_contain_text(title)
 
-    wait_until(
-        lambda: slug in {p["slug"] for p in gateway.get("/api/products/pages").json()["items"]},
-        5,
-        "the page in the visitors' copy",
-        every=0.2,
-    )
-    visitor = browser.new_page(base_url=base_url)
-    visitor.goto("/")
+    visitor = home_once_listed(browser, base_url, gateway, "/api/products/pages", "slug", slug)
     visitor.get_by_role("navigation", name="About Souk").get_by_role("link", name=title).click()
     expect(visitor).to_have_url(re.compile(rf"/pages/{slug}$"))
     expect(visitor.get_by_role("heading", name=title)).to_be_visible()
