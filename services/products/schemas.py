@@ -284,8 +284,11 @@ class DisabledProductPage(BaseModel):
     total: int
 
 
-# A site path ("/search?q=lamp") or an http(s) address; never `javascript:` and the like.
-LinkUrl = Annotated[str, Field(max_length=500, pattern=r"^(/[^\s]*|https?://[^\s/]+[^\s]*)$")]
+# A site path ("/search?q=lamp") or an http(s) address; never `javascript:` and the like, nor
+# "//host" or "/\\host", which browsers read as another site.
+LinkUrl = Annotated[
+    str, Field(max_length=500, pattern=r"^(/([^/\\\s][^\s]*)?|https?://[^\s/\\]+[^\s]*)$")
+]
 BannerTitle = Annotated[Text, Field(min_length=1, max_length=120)]
 BannerText = Annotated[Text, Field(max_length=1000)]
 Position = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1000)]

@@ -1,16 +1,15 @@
 """The storefront's content, written by staff and read by everyone: banners on the home page
 and plain-text pages ("about", "returns"…) linked from every page."""
 
-import uuid
-
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.products.models import Banner, ContentPage
 from services.products.schemas import BannerCreate, BannerUpdate, PageWrite
-from services.products.service.common import user_uuid
+from services.products.service.common import parse_id, user_uuid
 
 
 def shown_banners(session: Session) -> list[Banner]:
@@ -41,11 +40,7 @@ def create_banner(session: Session, staff: Identity, body: BannerCreate) -> Bann
 
 
 def find_banner(session: Session, banner_id: str, *, lock: bool = False) -> Banner:
-    try:
-        key = uuid.UUID(banner_id)
-    except ValueError:
-        raise NotFoundError("No such banner") from None
-    statement = select(Banner).where(Banner.id == key)
+    statement = select(Banner).where(Banner.id == parse_id(banner_id, "banner"))
     banner = session.scalar(statement.with_for_update() if lock else statement)
     if banner is None:
         raise NotFoundError("No such banner")
@@ -94,15 +89,19 @@ def find_page(session: Session, slug: str, *, drafts: bool = False) -> ContentPa
 
 def write_page(session: Session, slug: str, body: PageWrite) -> tuple[ContentPage, bool]:
     """Create or replace the page; True when it is new."""
-    page = session.get(ContentPage, slug, with_for_update=True)
-    created = page is None
-    if page is None:
-        page = ContentPage(slug=slug)
-        session.add(page)
-    for name, value in body.model_dump().items():
-        setattr(page, name, value)
-    session.flush()
-    return page, created
+    fields = body.model_dump()
+    created = session.execute(
+        insert(ContentPage)
+        .values(slug=slug, **fields)
+        .on_conflict_do_nothing(index_elements=[ContentPage.slug])
+    ).rowcount
+    page = session.get(ContentPage, slug, with_for_update=True, populate_existing=True)
+    assert page is not None  # inserted now or by whoever got there first
+    if not created:  # two writers at once: one creates it, the other then replaces it
+        for name, value in fields.items():
+            setattr(page, name, value)
+        session.flush()
+    return page, bool(created)
 
 
 def delete_page(session: Session, slug: str) -> None:

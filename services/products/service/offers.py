@@ -1,6 +1,5 @@
 """Offers: a price cut for a while. The best active one sets the effective price (see catalogue)."""
 
-import uuid
 from datetime import UTC, datetime
 
 from souk_kit.auth import Identity
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.products.models import Offer, OutboxMessage
 from services.products.schemas import OfferCreate
-from services.products.service.common import user_uuid
+from services.products.service.common import parse_id, user_uuid
 from services.products.service.products import editable_product
 
 
@@ -70,10 +69,7 @@ def product_offers(session: Session, identity: Identity, product_id: str) -> lis
 def remove_offer(session: Session, identity: Identity, product_id: str, offer_id: str) -> None:
     """Withdraw an offer; orders already placed keep the price they were charged."""
     product = editable_product(session, identity, product_id)
-    try:
-        key = uuid.UUID(offer_id)
-    except ValueError:
-        raise NotFoundError("No such offer") from None
+    key = parse_id(offer_id, "offer")
     offer = session.scalar(select(Offer).where(Offer.id == key, Offer.product_id == product.id))
     if offer is None:
         raise NotFoundError("No such offer")

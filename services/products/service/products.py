@@ -153,8 +153,9 @@ def set_disabled(
             .order_by(Moderation.at.desc(), Moderation.id.desc())
             .limit(1)
         )
-        if last is not None and last.by_staff:
-            because = f": {last.reason}" if last.reason else ""
+        # Before moderations were kept (migration 0005) only staff could disable a product.
+        if last is None or last.by_staff:
+            because = f": {last.reason}" if last and last.reason else ""
             raise DisabledByStaffError(f"Souk's staff disabled this product{because}")
     product.disabled = disabled
     session.add(

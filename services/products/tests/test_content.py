@@ -70,6 +70,9 @@ def test_a_bad_banner_is_refused_by_field(client, admin):
         ({"title": ""}, "title"),
         ({"title": "x" * 121}, "title"),
         ({"title": "Link", "link_url": "javascript:alert(1)"}, "link_url"),
+        ({"title": "Link", "link_url": "//evil.example"}, "link_url"),
+        ({"title": "Link", "link_url": "/\\evil.example"}, "link_url"),
+        ({"title": "Link", "link_url": "https:///path"}, "link_url"),
         ({"title": "Pos", "position": -1}, "position"),
         ({"title": "Pos", "position": True}, "position"),
     ]
@@ -77,6 +80,11 @@ def test_a_bad_banner_is_refused_by_field(client, admin):
         answer = client.post("/api/products/banners", json=body, headers=admin.headers)
         assert answer.status_code == 400, body
         assert field in answer.json["details"]["fields"], answer.json
+    for fine in ("/", "/search?on_offer=true", "https://souk.example/winter"):
+        answer = client.post(
+            "/api/products/banners", json={"title": "Fine", "link_url": fine}, headers=admin.headers
+        )
+        assert answer.status_code == 201, fine
     backwards = {
         "title": "When",
         "starts_at": "2027-01-02T00:00:00Z",

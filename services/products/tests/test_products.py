@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 from souk_kit.testing import schema_drift
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.products.models import Base, OutboxMessage, Product
 
@@ -296,6 +296,22 @@ def test_what_staff_disabled_only_staff_enable(client, seller, admin):
     assert client.get("/api/products").json["total"] == 0
     enabled = client.put(f"/api/products/{product['id']}/enable", headers=admin.headers)
     assert enabled.json["active"] is True
+
+
+def test_a_product_disabled_before_moderations_were_kept_stays_for_staff_to_enable(
+    client, seller, admin, db
+):
+    product = seller.create()
+    with db() as session:  # as migration 0005 found products an admin had disabled
+        session.execute(
+            text("UPDATE products.products SET disabled = true WHERE id = :id"),
+            {"id": product["id"]},
+        )
+        session.commit()
+    refused = client.put(f"/api/products/{product['id']}/enable", headers=seller.headers)
+    assert (refused.status_code, refused.json["code"]) == (403, "disabled_by_staff")
+    listed = client.get("/api/products/disabled", headers=admin.headers).json["items"]
+    assert [(p["id"], p["by_staff"], p["reason"]) for p in listed] == [(product["id"], True, None)]
 
 
 def test_staff_list_disabled_products_with_the_reason(client, seller, admin, tokens):
