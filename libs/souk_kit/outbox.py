@@ -30,6 +30,9 @@ from souk_kit.validation import json_body, parse_model
 
 log = logging.getLogger("souk.outbox")
 BATCH_SIZE = 200
+# What a receiver takes at once: the relay sends BATCH_SIZE at most; bulk senders (the
+# benchmark's event ingestion) send more.
+MAX_RECEIVED_BATCH = 1000
 # Answers that refuse the message itself. Others are retried: a 401/403 is a token mix-up an
 # operator fixes, a 408/409/429/5xx or no answer is passing.
 REFUSED = frozenset({400, 404, 405, 410, 413, 415, 422})
@@ -116,7 +119,7 @@ class RelayedMessage(BaseModel):
 class RelayBatch(BaseModel):
     """What the relay posts to a receiver: `{"messages": [{"event_id", "payload"}]}`."""
 
-    messages: list[RelayedMessage] = Field(max_length=BATCH_SIZE)
+    messages: list[RelayedMessage] = Field(max_length=MAX_RECEIVED_BATCH)
 
 
 P = TypeVar("P", bound=BaseModel)

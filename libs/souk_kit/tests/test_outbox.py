@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
 from souk_kit.outbox import (
-    BATCH_SIZE,
+    MAX_RECEIVED_BATCH,
     OutboxRelay,
     forget_processed,
     init_outbox,
@@ -372,7 +372,7 @@ def test_a_malformed_or_oversized_batch_is_refused(receiver):
         answer = receiver.client.post("/receive", json=body)
         assert answer.status_code == 400, body
         assert answer.json["error"] == "The message batch is not valid"
-    too_many = batch_of(*({"n": n} for n in range(BATCH_SIZE + 1)))
+    too_many = batch_of(*({"n": n} for n in range(MAX_RECEIVED_BATCH + 1)))
     assert receiver.post(too_many).status_code == 400
     assert receiver.applied == []
 
