@@ -4,6 +4,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
@@ -94,15 +95,24 @@ class ServiceClient:
     ) -> ServiceResponse:
         safe = method.upper() in ("GET", "HEAD") or idempotency_key is not None
         session = self._retrying if safe else self._plain
+        send = partial(
+            session.request,
+            method,
+            self.base_url + path,
+            json=json,
+            params=params,
+            headers=self._headers(idempotency_key),
+            timeout=self.timeout,
+        )
         try:
-            response = session.request(
-                method,
-                self.base_url + path,
-                json=json,
-                params=params,
-                headers=self._headers(idempotency_key),
-                timeout=self.timeout,
-            )
+            try:
+                response = send()
+            except requests.exceptions.ChunkedEncodingError:
+                # The answer was cut after its headers (its replica died mid-body): urllib3's
+                # retries are over by then, so a call that is safe to repeat is sent once more.
+                if not safe:
+                    raise
+                response = send()
         except requests.RequestException as error:
             log.warning("%s %s%s failed: %s", method, self.service, path, error)
             raise DependencyError(details={"service": self.service}) from None

@@ -79,6 +79,7 @@ class Reply:
     status: int = 200
     body: Any = field(default_factory=dict)  # JSON-able, or bytes sent as text/plain
     delay: float = 0.0  # seconds the server takes before answering
+    cut: bool = False  # the body stops halfway and the connection closes (a killed server)
 
 
 class FakeService:
@@ -139,7 +140,9 @@ class FakeService:
                     self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
-                    self.wfile.write(data)
+                    self.wfile.write(data[: len(data) // 2] if reply.cut else data)
+                    if reply.cut:
+                        self.close_connection = True
                 except OSError:
                     pass  # the client gave up waiting (timeout tests)
 

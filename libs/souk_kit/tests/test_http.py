@@ -226,3 +226,16 @@ def test_get_items_counts_an_unusable_answer_as_the_dependency_failing(
     fake_service.script(reply)
     with pytest.raises(DependencyError):
         inventory.get_items("/levels", ["a"], lambda item: int(item["n"]))
+
+
+def test_a_read_whose_answer_is_cut_midway_is_asked_once_more(inventory, fake_service):
+    fake_service.script(Reply(200, {"items": ["whole"] * 50}, cut=True), Reply(200, {"n": 1}))
+    assert inventory.get("/levels").data == {"n": 1}
+    assert len(fake_service.hits) == 2
+
+
+def test_a_write_whose_answer_is_cut_is_not_sent_again(inventory, fake_service):
+    fake_service.script(Reply(200, {"items": ["whole"] * 50}, cut=True), Reply(200, {"n": 1}))
+    with pytest.raises(DependencyError):
+        inventory.post("/reserve", {"order": 1})
+    assert len(fake_service.hits) == 1
