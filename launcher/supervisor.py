@@ -57,9 +57,19 @@ class Paths:
         )
 
 
+# The worker class and app of each service. Activity serves long-lived event streams beside
+# its routes, so it runs under an ASGI worker (services/activity/asgi.py); `--threads` then
+# does not apply to it (its routes run in SOUK_REQUEST_THREADS threads).
+_THREADED = ("gthread", "services.{service}.app:create_app()")
+_SERVED_BY = {
+    "activity": ("services.activity.asgi.StreamWorker", "services.activity.asgi:create_app()")
+}
+
+
 def service_programs(settings: Settings, private_key_file: Path) -> list[Program]:
     programs = []
     for service in SERVICES:
+        worker_class, app = _SERVED_BY.get(service, _THREADED)
         for replica in range(settings.replicas):
             name = f"{service}-{replica}"
             command = [
@@ -69,7 +79,7 @@ def service_programs(settings: Settings, private_key_file: Path) -> list[Program
                 "--bind",
                 f"127.0.0.1:{settings.replica_port(service, replica)}",
                 "--worker-class",
-                "gthread",
+                worker_class,
                 "--workers",
                 str(settings.workers),
                 "--threads",
@@ -88,7 +98,7 @@ def service_programs(settings: Settings, private_key_file: Path) -> list[Program
                 "--no-control-socket",
                 "--name",
                 f"souk-{name}",
-                f"services.{service}.app:create_app()",
+                app.format(service=service),
             ]
             environment = (
                 {"SOUK_JWT_PRIVATE_KEY_FILE": str(private_key_file)} if service == "auth" else {}

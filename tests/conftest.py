@@ -249,6 +249,8 @@ def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
         SOUK_DEMO="0",
         SOUK_ADMIN_EMAIL=admin_email,
         SOUK_ADMIN_PASSWORD=admin_password,
+        # Idle live streams show their heartbeat within the tests' patience.
+        SOUK_STREAM_HEARTBEAT_SECONDS="1",
     )
     clear_stack_and_database(env, postgres_database, database)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import jwt as pyjwt
 from flask import Flask, current_app, g
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 
@@ -54,6 +55,10 @@ class RevocationSet:
     def is_revoked(self, session_id: str) -> bool:
         if time.monotonic() - self._fetched_at >= self._max_age:
             self.refresh()
+        return session_id in self._revoked
+
+    def holds(self, session_id: str) -> bool:
+        """Whether the set as last fetched holds `session_id` (never fetches, never waits)."""
         return session_id in self._revoked
 
     def refresh(self) -> None:
@@ -112,6 +117,31 @@ def _identity_from_token() -> Identity:
     identity = Identity(str(claims["sub"]), str(claims.get("role", "")), str(claims.get("sid", "")))
     g.identity = identity
     return identity
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    identity: Identity
+    expires_at: float  # seconds since the epoch
+
+
+def verify_access_token(raw: str, public_key: str, revoked: RevocationSet) -> VerifiedToken:
+    """The checks a Flask route makes, for code outside Flask (the activity stream): the
+    signature, expiry, an access token, a session not revoked. Never refreshes `revoked`
+    (that may wait on the auth service); its owner refreshes it."""
+    try:
+        claims = pyjwt.decode(
+            raw, public_key, algorithms=["EdDSA"], options={"require": ["exp", "sub"]}
+        )
+    except pyjwt.ExpiredSignatureError:
+        raise UnauthorizedError("The token has expired") from None
+    except pyjwt.PyJWTError:
+        raise UnauthorizedError("The token is not valid") from None
+    session_id = str(claims.get("sid", ""))
+    if claims.get("type") != "access" or revoked.holds(session_id):
+        raise UnauthorizedError("The session has ended; sign in again")
+    identity = Identity(str(claims["sub"]), str(claims.get("role", "")), session_id)
+    return VerifiedToken(identity, float(claims["exp"]))
 
 
 def requires(*roles: str) -> Callable[[F], F]:

@@ -316,3 +316,24 @@ def record_event(
         "at": datetime.now().astimezone().isoformat(),
     }
     send_later(session, model, "activity", "/events", payload)
+
+
+def send_live_event(
+    session: Session,
+    model: type[OutboxMixin],
+    kind: str,
+    data: dict[str, Any],
+    *,
+    user_id: uuid.UUID | str | None = None,
+    product_id: uuid.UUID | str | None = None,
+) -> None:
+    """Queue a live update (`order.status`, `stock.level`, …) for the activity service, which
+    streams it as a server-sent event to `user_id`, or to everyone watching `product_id`."""
+    payload = {
+        "kind": kind,
+        "user_id": str(user_id) if user_id else None,
+        "product_id": str(product_id) if product_id else None,
+        "data": data,
+        "at": datetime.now().astimezone().isoformat(),
+    }
+    send_later(session, model, "activity", "/live", payload)

@@ -78,3 +78,37 @@ class Event(Base):
             postgresql_where=text("type = 'order_placed'"),
         ),
     )
+
+
+class LiveEvent(Base):
+    """An update streamed to a user (`user_id`) or to whoever watches a product (`product_id`).
+
+    `seq` is the stream's event id. Rows are inserted under one transaction-level advisory
+    lock (service/live.py), so `seq` order is commit order: a stream that has sent up to
+    `seq` n can never later find a committed row below n, and resuming from `Last-Event-ID`
+    loses nothing. Rows older than `SOUK_LIVE_KEEP_HOURS` are deleted.
+    """
+
+    __tablename__ = "live_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    # The outbox message id: a redelivered message is stored once.
+    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_live_events_user", "user_id", "seq", postgresql_where=text("user_id IS NOT NULL")
+        ),
+        Index(
+            "ix_live_events_product",
+            "product_id",
+            "seq",
+            postgresql_where=text("product_id IS NOT NULL"),
+        ),
+        Index("ix_live_events_at", "at"),
+    )

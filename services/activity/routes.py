@@ -7,7 +7,7 @@ from souk_kit.auth import current_identity, maybe_identity, optional_auth, requi
 from souk_kit.db import transaction
 from souk_kit.errors import DependencyError, UnauthorizedError
 from souk_kit.outbox import RelayBatch
-from souk_kit.validation import validate
+from souk_kit.validation import parse_model, validate
 
 from services.activity import service
 from services.activity.clients import ProductFacts, products
@@ -19,6 +19,8 @@ from services.activity.schemas import (
     EventOut,
     EventPage,
     EventQuery,
+    LiveBatchOut,
+    LiveEventIn,
     ProductFactsOut,
     RecentItemOut,
     RecentOut,
@@ -28,6 +30,7 @@ from services.activity.schemas import (
     StatsOut,
     StatsQuery,
 )
+from services.activity.service import live
 from services.activity.settings import ActivitySettings
 
 public = Blueprint("activity", __name__, url_prefix="/api/activity")
@@ -185,5 +188,17 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         with transaction() as session:
             applied, skipped = service.ingest_batch(session, body.messages)
         return BatchOut(received=len(body.messages), applied=applied, skipped=skipped)
+
+    @internal.post("/live")
+    @validate(body=RelayBatch, responses={200: LiveBatchOut})
+    def receive_live_events(body: RelayBatch) -> Any:
+        """Live updates from the services' outboxes, streamed to their users; a malformed one
+        is refused (400) and its sender sets it aside."""
+        events = [
+            (m.event_id, parse_model(LiveEventIn, m.payload, "live event")) for m in body.messages
+        ]
+        with transaction() as session:
+            applied = live.store(session, events)
+        return LiveBatchOut(received=len(events), applied=applied)
 
     return internal

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import Schema
 
@@ -141,3 +141,24 @@ class RecommendationOut(BaseModel):
 class RecommendationsOut(BaseModel):
     product_id: uuid.UUID
     items: list[RecommendationOut]
+
+
+class LiveEventIn(BaseModel):
+    """A live update from a service's outbox (`souk_kit.outbox.send_live_event`)."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", max_length=40)
+    user_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    data: dict[str, Any]
+    at: datetime
+
+    @model_validator(mode="after")
+    def _has_audience(self) -> "LiveEventIn":
+        if self.user_id is None and self.product_id is None:
+            raise ValueError("a live event names a user_id or a product_id")
+        return self
+
+
+class LiveBatchOut(BaseModel):
+    received: int
+    applied: int

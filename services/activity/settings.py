@@ -16,3 +16,12 @@ class ActivitySettings(ServiceSettings):
     co_view_window_hours: float = Field(24.0, gt=0)
     stats_default_days: int = Field(30, ge=1)
     stats_max_days: int = Field(366, ge=1)
+    # Live updates (GET /api/activity/stream): a comment this often keeps an idle stream
+    # open through nginx and proxies; a reconnecting client is sent at most
+    # `stream_backlog_limit` missed events (more → one `reset` event: reload the page).
+    stream_heartbeat_seconds: float = Field(15.0, gt=0)
+    stream_backlog_limit: int = Field(1000, ge=1)
+    stream_max_products: int = Field(50, ge=1)
+    live_keep_hours: float = Field(24.0, gt=0)
+    # The Flask routes run in this many threads of the ASGI worker (a stream takes none).
+    request_threads: int = Field(4, ge=1)

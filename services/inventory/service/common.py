@@ -1,10 +1,10 @@
-"""Errors and the two side effects every stock change shares: a ledger row and a level message."""
+"""Errors and the side effects stock changes share: a ledger row, a level message, a low-stock alert."""
 
 import uuid
 from datetime import UTC, datetime
 
 from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
-from souk_kit.outbox import send_later
+from souk_kit.outbox import send_later, send_live_event
 from sqlalchemy.orm import Session
 
 from services.inventory.models import OutboxMessage, StockMovement
@@ -87,11 +87,29 @@ def record_movement(
 
 
 def publish_level(session: Session, product_id: uuid.UUID, available: int, version: int) -> None:
-    """Tell the products read model the new available stock (applied only if `version` is newer)."""
-    send_later(
-        session,
-        OutboxMessage,
-        "products",
-        "/stock-levels",
-        {"product_id": str(product_id), "available": available, "version": version},
-    )
+    """Tell the products read model the new available stock (applied only if `version` is
+    newer), and whoever watches the product live."""
+    level = {"product_id": str(product_id), "available": available, "version": version}
+    send_later(session, OutboxMessage, "products", "/stock-levels", level)
+    send_live_event(session, OutboxMessage, "stock.level", level, product_id=product_id)
+
+
+def alert_if_now_low(
+    session: Session,
+    seller_id: uuid.UUID,
+    product_id: uuid.UUID,
+    *,
+    before: int,
+    after: int,
+    threshold: int,
+) -> None:
+    """Tell the seller, live, when a change takes available stock down to the low-stock
+    threshold or below (once per crossing, not again while it stays low)."""
+    if after <= threshold < before:
+        send_live_event(
+            session,
+            OutboxMessage,
+            "stock.low",
+            {"product_id": str(product_id), "available": after, "threshold": threshold},
+            user_id=seller_id,
+        )

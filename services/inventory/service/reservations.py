@@ -21,6 +21,7 @@ from services.inventory.service.common import (
     OutOfStockError,
     ReservationMismatchError,
     ReservationNotFoundError,
+    alert_if_now_low,
     parse_uuid,
     publish_level,
     record_movement,
@@ -95,7 +96,7 @@ def reserve_stock(
     if session.get(Reservation, order_id) is not None:
         return _existing(session, order_id, wanted)
     expires_at = (now or utcnow()) + timedelta(seconds=ttl_seconds)
-    levels: dict[uuid.UUID, tuple[int, int]] = {}
+    levels: dict[uuid.UUID, tuple[int, int, uuid.UUID, int]] = {}
     try:
         with session.begin_nested():
             # A concurrent first attempt with the same order id makes this wait for it; if
@@ -117,12 +118,18 @@ def reserve_stock(
                         StockItem.stock - StockItem.reserved >= quantity,
                     )
                     .values(reserved=StockItem.reserved + quantity, version=StockItem.version + 1)
-                    .returning(StockItem.stock - StockItem.reserved, StockItem.version)
+                    .returning(
+                        StockItem.stock - StockItem.reserved,
+                        StockItem.version,
+                        StockItem.seller_id,
+                        StockItem.low_stock_threshold,
+                    )
                     .execution_options(synchronize_session=False)
                 ).first()
                 if row is None:
                     raise _Short(product_id)
-                levels[product_id] = (row[0], row[1])
+                available, version, seller_id, threshold = row
+                levels[product_id] = (available, version, seller_id, threshold)
             session.add_all(
                 ReservationLine(order_id=order_id, product_id=p, quantity=q)
                 for p, q in wanted.items()
@@ -133,8 +140,16 @@ def reserve_stock(
     except _Short as short:
         shortages = _shortages(session, wanted, short.product_id)
         raise OutOfStockError(details={"lines": shortages}) from None
-    for product_id, (available, version) in sorted(levels.items()):
+    for product_id, (available, version, seller_id, threshold) in sorted(levels.items()):
         publish_level(session, product_id, available, version)
+        alert_if_now_low(
+            session,
+            seller_id,
+            product_id,
+            before=available + wanted[product_id],
+            after=available,
+            threshold=threshold,
+        )
     reservation = session.get(Reservation, order_id)
     assert reservation is not None
     return Reserved(reservation, wanted, created=True)

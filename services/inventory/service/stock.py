@@ -17,6 +17,7 @@ from services.inventory.service.common import (
     NotOwnerError,
     ProductNotFoundError,
     StockBelowReservedError,
+    alert_if_now_low,
     parse_uuid,
     publish_level,
     record_movement,
@@ -128,6 +129,7 @@ def update_stock(
     change = body.stock - item.stock
     if change == 0:
         return item
+    available_before = item.available
     item.stock = body.stock
     item.version += 1
     record_movement(
@@ -141,6 +143,14 @@ def update_stock(
     )
     session.flush()
     publish_level(session, item.product_id, item.available, item.version)
+    alert_if_now_low(
+        session,
+        item.seller_id,
+        item.product_id,
+        before=available_before,
+        after=item.available,
+        threshold=item.low_stock_threshold,
+    )
     return item
 
 

@@ -2,8 +2,9 @@ import uuid
 
 import pytest
 from souk_kit.testing import schema_drift
+from sqlalchemy import select
 
-from services.inventory.models import Base
+from services.inventory.models import Base, OutboxMessage
 from services.inventory.tests.conftest import ledger_gaps, levels_messages
 
 
@@ -366,3 +367,41 @@ def test_openapi_documents_the_inventory_routes(client):
 
 def test_models_and_migrations_agree(migrated_url):
     assert schema_drift(Base.metadata, migrated_url) == []
+
+
+def live_messages(session, product_id: str) -> list[dict]:
+    """The live updates queued about one product, oldest first."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.destination == "activity",
+            OutboxMessage.path == "/live",
+            OutboxMessage.payload["data"]["product_id"].astext == product_id,
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    return [row.payload for row in rows]
+
+
+def test_every_level_is_streamed_to_the_products_watchers_and_the_seller_hears_when_it_runs_low(
+    client, seller, seller_id, add_product, reserve, db
+):
+    product_id = add_product(seller_id, stock=8)  # threshold 5
+    for quantity in (2, 1, 1):  # available 6, 5 (low now), 4 (still low)
+        assert reserve((product_id, quantity)).status_code == 201
+    restocked = client.put(f"/api/inventory/{product_id}", json={"stock": 20}, headers=seller)
+    assert restocked.status_code == 200  # available 16
+    lowered = client.put(f"/api/inventory/{product_id}", json={"stock": 8}, headers=seller)
+    assert lowered.status_code == 200  # available 4: low again
+
+    live = live_messages(db, product_id)
+    levels = [m for m in live if m["kind"] == "stock.level"]
+    assert [m["data"] for m in levels] == levels_messages(db, product_id)
+    assert [m["data"]["available"] for m in levels] == [8, 6, 5, 4, 16, 4]
+    assert {(m["product_id"], m["user_id"]) for m in levels} == {(product_id, None)}
+    alerts = [m for m in live if m["kind"] == "stock.low"]
+    assert [(m["user_id"], m["data"]["available"]) for m in alerts] == [
+        (seller_id, 5),
+        (seller_id, 4),
+    ]
+    assert {m["data"]["threshold"] for m in alerts} == {5}

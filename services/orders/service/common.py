@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from souk_kit.errors import ConflictError, DependencyError, NotFoundError
+from souk_kit.outbox import send_live_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from services.orders.clients import Clients
-from services.orders.models import Order, OrderStatusChange, utcnow
+from services.orders.models import Order, OrderStatusChange, OutboxMessage, utcnow
 from services.orders.payments import PaymentProvider
 from services.orders.settings import OrdersSettings
 
@@ -103,11 +104,19 @@ def move(order: Order, status: str, note: str | None = None, at: datetime | None
     order.updated_at = utcnow()
     change = OrderStatusChange(status=status, note=note, at=at or utcnow())
     session = object_session(order)
-    if session is None:
+    if session is None:  # a new order: its buyer is placing it, no one else knows of it yet
         order.history.append(change)
-    else:  # without loading the history collection
-        change.order_id = order.id
-        session.add(change)
+        return
+    change.order_id = order.id  # without loading the history collection
+    session.add(change)
+    update = {"order_id": str(order.id), "status": status, "at": iso(change.at)}
+    if order.shipment_id is not None:
+        update["shipment_id"] = order.shipment_id
+    send_live_event(session, OutboxMessage, "order.status", update, user_id=order.user_id)
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
 
 
 def touch(order: Order) -> None:

@@ -4,16 +4,17 @@ provider's answer, finishing a paid order, asking for its shipment, and the answ
 
 import logging
 import uuid
+from collections import defaultdict
 
 from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
-from souk_kit.outbox import record_event, send_later
+from souk_kit.outbox import record_event, send_later, send_live_event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.orders.clients import ShipmentLine
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
 from services.orders.presenters import checkout_out
-from services.orders.service.common import Deps, OutOfStockError, lock_order, move
+from services.orders.service.common import Deps, OutOfStockError, iso, lock_order, move
 from services.orders.service.compensation import give_back
 from services.orders.service.idempotency import Answer, error_answer
 
@@ -84,6 +85,23 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
                 "lines": lines,
             },
         )
+        for seller_id, sold in _lines_by_seller(order).items():
+            send_live_event(
+                session,
+                OutboxMessage,
+                "order.new",
+                {"order_id": str(order_id), "lines": sold, "at": iso(order.paid_at)},
+                user_id=seller_id,
+            )
+
+
+def _lines_by_seller(order: Order) -> dict[uuid.UUID, list[dict[str, object]]]:
+    by_seller: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
+    for line in order.lines:
+        by_seller[line.seller_id].append(
+            {"product_id": str(line.product_id), "name": line.name, "quantity": line.quantity}
+        )
+    return by_seller
 
 
 def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:

@@ -45,7 +45,18 @@ def test_cancelling_a_paid_order_returns_stock_refunds_and_cancels_the_shipment(
     ]
     sales = [m.payload["quantity"] for m in outbox("products", "/sales")]
     assert sales == [2, -2]
-    assert [m.payload["type"] for m in outbox("activity")] == ["order_placed", "order_cancelled"]
+    events = outbox("activity", "/events")
+    assert [m.payload["type"] for m in events] == ["order_placed", "order_cancelled"]
+    live = [m.payload for m in outbox("activity", "/live")]
+    to_buyer = [
+        (e["kind"], e["data"]["status"]) for e in live if e["user_id"] == str(order.user_id)
+    ]
+    assert to_buyer == [("order.status", "paid"), ("order.status", "cancelled")]
+    [to_seller] = [e for e in live if e["kind"] == "order.new"]
+    assert to_seller["user_id"] == str(lamp.seller_id)
+    assert to_seller["data"]["lines"] == [
+        {"product_id": str(lamp.id), "name": lamp.name, "quantity": 2}
+    ]
 
     detail = ada.get(f"/api/orders/{order_id}").json
     assert detail["status"] == "cancelled"

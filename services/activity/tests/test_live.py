@@ -1,0 +1,85 @@
+"""Live updates as the activity service stores them for its streams."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from services.activity.models import LiveEvent
+from services.activity.service import live
+from services.activity.tests.conftest import iso
+
+NOW = datetime.now(UTC)
+
+
+def live_message(kind: str, data: dict, *, user_id=None, product_id=None, at=NOW) -> dict:
+    """One outbox message as `souk_kit.outbox.send_live_event` writes it."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "payload": {
+            "kind": kind,
+            "user_id": str(user_id) if user_id else None,
+            "product_id": str(product_id) if product_id else None,
+            "data": data,
+            "at": iso(at),
+        },
+    }
+
+
+def send(client, internal_headers, *messages: dict):
+    return client.post(
+        "/internal/activity/live", json={"messages": list(messages)}, headers=internal_headers
+    )
+
+
+def test_each_message_is_stored_once_in_arrival_order(app, client, internal_headers):
+    buyer, lamp = uuid.uuid4(), uuid.uuid4()
+    paid = live_message("order.status", {"status": "paid"}, user_id=buyer)
+    level = live_message("stock.level", {"available": 3}, product_id=lamp)
+    shipped = live_message("order.status", {"status": "picked_up"}, user_id=buyer)
+
+    assert send(client, internal_headers, paid, level).json == {"received": 2, "applied": 2}
+    assert send(client, internal_headers, paid, shipped).json == {"received": 2, "applied": 1}
+
+    with app.extensions["souk_db"].new_session() as session:
+        connection = session.connection()
+        everything = live.events_after(connection, 0, 100)
+        for_buyer = live.missed(connection, buyer, [], 0, everything[-1].seq, 100)
+        for_watcher = live.missed(connection, None, [lamp], 0, everything[-1].seq, 100)
+        both = live.missed(connection, buyer, [lamp], everything[0].seq, everything[-1].seq, 100)
+    assert [e.kind for e in everything][-3:] == ["order.status", "stock.level", "order.status"]
+    assert [e.data["status"] for e in for_buyer] == ["paid", "picked_up"]
+    assert [e.data for e in for_watcher] == [{"available": 3}]
+    assert [e.kind for e in both] == ["stock.level", "order.status"]  # after the first only
+
+
+def test_a_message_without_an_audience_or_kind_is_refused_and_nothing_is_stored(
+    app, client, internal_headers
+):
+    good = live_message("order.status", {"status": "paid"}, user_id=uuid.uuid4())
+    nobody = live_message("order.status", {"status": "paid"})
+    no_kind = live_message("Order Status!", {"status": "paid"}, user_id=uuid.uuid4())
+    for bad in (nobody, no_kind):
+        answer = send(client, internal_headers, good, bad)
+        assert answer.status_code == 400
+        assert answer.json["code"] == "validation_error"
+    with app.extensions["souk_db"].new_session() as session:
+        assert live.events_after(session.connection(), 0, 100) == []
+
+
+def test_events_older_than_the_keeping_time_are_forgotten(app, client, internal_headers):
+    old = live_message("stock.level", {"available": 1}, product_id=uuid.uuid4())
+    new = live_message("stock.level", {"available": 2}, product_id=uuid.uuid4())
+    send(client, internal_headers, old, new)
+    db = app.extensions["souk_db"]
+    with db.new_session() as session, session.begin():
+        session.execute(
+            update(LiveEvent)
+            .where(LiveEvent.message_id == uuid.UUID(old["event_id"]))
+            .values(at=NOW - timedelta(hours=25))
+        )
+        assert live.forget_old(session, keep_hours=24) == 1
+    with db.new_session() as session:
+        assert [e.data for e in live.events_after(session.connection(), 0, 100)] == [
+            {"available": 2}
+        ]
