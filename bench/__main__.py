@@ -1,5 +1,5 @@
 """`python -m bench`: catalogue reads, a mixed workload (locust), checkouts and event ingestion
-through the real gateway, each figure printed next to the ceilings measured in the same run
+through the real gateway, and open live streams on one activity process, each figure printed next to the ceilings measured in the same run
 (nginx answering by itself, and a bare Flask endpoint behind the same nginx with the same
 gunicorn settings). Writes var/bench-results/report.md and a chart per mixed-workload rate."""
 
@@ -27,6 +27,8 @@ from bench.load import (
 )
 from bench.mix import MixResult, RequestFigures, generator_ceiling, run_mix
 from bench.stack import bench_stack, work_dir
+from bench.streams import StreamFigures, run_streams
+from bench.streams import render as render_streams
 from bench.wrk import LoadResult, ensure_wrk, run_wrk
 from launcher import postgres
 
@@ -34,7 +36,7 @@ TARGETS = {"list": 0.60, "detail": 0.60, "search": 0.40}
 CACHED_TARGET = 0.50  # of nginx's own ceiling
 MIX_TARGET_RPS = 1000
 MIX_TARGET_P99_MS = 100
-PARTS = ("catalogue", "mix", "checkout", "activity")
+PARTS = ("catalogue", "mix", "checkout", "activity", "streams")
 CHECKOUT_CPU_TARGET_MS = 30  # the whole stack's CPU for one checkout
 
 
@@ -54,6 +56,7 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=24, help="concurrent checkout clients")
     parser.add_argument("--events", type=int, default=1_000_000, help="for the stats query")
     parser.add_argument("--ingest-seconds", type=int, default=10)
+    parser.add_argument("--streams", default="1000,5000,10000", help="open streams per run")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
@@ -148,6 +151,9 @@ def main() -> None:
             database_url = postgres.ensure_running(stack.settings.pg_data_dir, "souk")
             seed_events(database_url, args.events)
             report.stats = time_stats_query(database_url, days=30, repeat=5)
+        if "streams" in parts:
+            counts = [int(x) for x in args.streams.split(",")]
+            report.streams = run_streams(stack.settings, token, counts)
 
     text = report.render()
     (folder / "report.md").write_text(text)
@@ -166,6 +172,7 @@ class Report:
     checkouts: CheckoutResult | None = None
     ingest: IngestResult | None = None
     stats: dict[str, float] | None = None
+    streams: list[StreamFigures] = field(default_factory=list)
     # operation → component → CPU ms one operation cost it
     cpu_ms: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -224,6 +231,8 @@ class Report:
                 f"| `GET /api/activity/stats` query over 30 days at {args.events:,} events "
                 f"| best {self.stats['best_ms']:.0f} ms, median {self.stats['median_ms']:.0f} ms |",
             ]
+        if self.streams:
+            lines += render_streams(self.streams)
         return "\n".join(lines) + "\n"
 
     def _cpu_lines(self) -> list[str]:
