@@ -3,6 +3,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "./api/client";
+import { LiveUpdates } from "./api/LiveUpdates";
 import { App } from "./App";
 import { SessionProvider } from "./auth/session";
 import "./ui/styles.css";
@@ -22,9 +23,11 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <SessionProvider>
-        <BrowserRouter>
-          <App />
-        </BrowserRouter>
+        <LiveUpdates>
+          <BrowserRouter>
+            <App />
+          </BrowserRouter>
+        </LiveUpdates>
       </SessionProvider>
     </QueryClientProvider>
   </StrictMode>,

@@ -493,7 +493,7 @@ function networkError(): ApiError {
 let refreshing: Promise<boolean> | null = null;
 
 /** Trade the refresh token for a new pair, once however many requests ask at the same time. */
-function refreshSession(): Promise<boolean> {
+export function refreshSession(): Promise<boolean> {
   const current = session.get();
   if (!current) return Promise.resolve(false);
   refreshing ??= fetch("/api/auth/refresh", {

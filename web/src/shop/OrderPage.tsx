@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useLocation, useParams } from "react-router-dom";
 import { api, type Order } from "../api/client";
+import { useLiveConnected } from "../api/LiveUpdates";
 import { useSession } from "../auth/session";
 import { money, statusWords } from "../ui/format";
 import { StatusTimeline } from "../ui/StatusTimeline";
@@ -10,7 +11,8 @@ import { SignInRequired } from "./authForms";
 
 const FINAL = new Set(["delivered", "cancelled", "failed"]);
 const CANCELLABLE = new Set(["pending", "paid"]);
-/** How often an open order page asks for news while the order is still moving. */
+/** How often an open order page asks for news while the order is still moving and the live
+ * stream is down (while it is up, its updates refresh the page). */
 export const ORDER_POLL_MS = 3_000;
 
 function addressLines(address: Order["shipping_address"]): string {
@@ -61,11 +63,13 @@ export default function OrderPage() {
   const { orderId = "" } = useParams();
   const { user } = useSession();
   const placed = (useLocation().state as { placed?: boolean } | null)?.placed;
+  const live = useLiveConnected();
   const order = useQuery({
     queryKey: ["order", orderId],
     queryFn: () => api.order(orderId),
     enabled: Boolean(user),
-    refetchInterval: (query) => (query.state.data && FINAL.has(query.state.data.status) ? false : ORDER_POLL_MS),
+    refetchInterval: (query) =>
+      live || (query.state.data && FINAL.has(query.state.data.status)) ? false : ORDER_POLL_MS,
   });
 
   if (user === null) return <SignInRequired what="your order" />;

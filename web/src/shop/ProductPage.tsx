@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Product } from "../api/client";
+import { useWatchProducts } from "../api/LiveUpdates";
 import { useSession } from "../auth/session";
 import { ErrorNote, Loading } from "../ui/states";
 import { shopsIn, useAddToCart, useCart, wouldExceedShops, MAX_SHOPS } from "./cart";
@@ -95,6 +96,8 @@ export default function ProductPage() {
   const { productId = "" } = useParams();
   const product = useQuery({ queryKey: ["product", productId], queryFn: () => api.product(productId) });
   const shopName = useShopNames(product.data ? [product.data.seller_id] : []);
+  // Only a product that exists: a mistyped id in the address would make the stream refuse.
+  useWatchProducts(product.data ? [product.data.id] : []);
   useEffect(() => {
     api.recordEvent({ type: "product_view", product_id: productId }).catch(() => undefined);
   }, [productId]);
