@@ -40,6 +40,16 @@ def open_stream(stack: Stack) -> Iterator:
         stream.close()
 
 
+def shop_with_a_courier(
+    gateway: GatewaySession, admin: dict[str, str], stock: int = 20
+) -> tuple[dict[str, str], dict[str, str], dict[str, str], str]:
+    """A new seller, a courier of the buyers' zone, a buyer (their headers) and a product."""
+    seller, _ = new_staff(gateway, admin, "seller", "Live seller", shop_name="Live shop")
+    courier, _ = new_staff(gateway, admin, "courier", "Live courier", zone="north")
+    product = new_product(gateway, seller, stock=stock)
+    return seller, courier, new_customer(gateway), product
+
+
 def ready(stream: EventStream) -> int:
     """The stream's starting point, once it is open: the id of its `ready` event."""
     assert stream.status_code == 200, stream.response.text
@@ -86,10 +96,7 @@ def expect_level(stream: EventStream, product: str, available: int, since: float
 def test_the_buyer_seller_and_product_page_each_hear_their_updates_within_a_second(
     gateway: GatewaySession, admin, open_stream
 ):
-    seller, _ = new_staff(gateway, admin, "seller", "Live seller", shop_name="Live shop")
-    courier, _ = new_staff(gateway, admin, "courier", "Live courier", zone="north")
-    buyer = new_customer(gateway)
-    product = new_product(gateway, seller, stock=7)  # the threshold is 5
+    seller, courier, buyer, product = shop_with_a_courier(gateway, admin, stock=7)  # threshold 5
     buyer_stream = open_stream(buyer)
     seller_stream = open_stream(seller)
     page_stream = open_stream(products=product)  # signed out
@@ -142,10 +149,7 @@ def drain(stream: EventStream) -> list:
 def test_a_client_that_reconnects_with_its_last_event_id_gets_what_it_missed_once_in_order(
     gateway: GatewaySession, admin, open_stream
 ):
-    seller, _ = new_staff(gateway, admin, "seller", "Resume seller", shop_name="Resume shop")
-    courier, _ = new_staff(gateway, admin, "courier", "Resume courier", zone="north")
-    buyer = new_customer(gateway)
-    product = new_product(gateway, seller)
+    _, courier, buyer, product = shop_with_a_courier(gateway, admin)
     first = open_stream(buyer)
     ready(first)
     order = place_order(gateway, buyer, product)
