@@ -15,7 +15,8 @@ export default function Bars({ data, series, label }: { data: object[]; series: 
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" tickLine={false} interval={0} tick={{ fontSize: 12 }} />
           <YAxis width={56} tickLine={false} />
-          <Tooltip />
+          {/* Recharts colours each tooltip line like its bar, too light to read on white. */}
+          <Tooltip itemStyle={{ color: "var(--ink)" }} labelStyle={{ color: "var(--ink)" }} />
           {series.length > 1 && <Legend />}
           {series.map((one) => (
             <Bar key={one.key} dataKey={one.key} name={one.name} fill={one.colour} radius={[3, 3, 0, 0]} isAnimationActive={false} />
