@@ -73,6 +73,7 @@ def bench_stack(replicas: int, workers: int, threads: int) -> Iterator[BenchStac
             "SOUK_GATEWAY_PORT": str(GATEWAY_PORT),
             "SOUK_INTERNAL_PORT": str(GATEWAY_PORT + 1),
             "SOUK_SERVICE_BASE_PORT": "29100",
+            "SOUK_SMTP_PORT": str(GATEWAY_PORT + 25),
             "SOUK_REPLICAS": str(replicas),
             "SOUK_WORKERS": str(workers),
             "SOUK_THREADS": str(threads),

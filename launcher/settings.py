@@ -44,6 +44,10 @@ class Settings:
     gateway_events_burst: int
     cors_origins: tuple[str, ...]
     start_timeout: float
+    # Notification e-mail: through SOUK_SMTP_HOST when set, else a local sink the launcher
+    # runs on `smtp_port`, which keeps every message in `mail_dir` (a Maildir).
+    smtp_host: str | None
+    smtp_port: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +81,8 @@ class Settings:
                 env.get("SOUK_CORS_ORIGINS") or "http://localhost:3000,http://localhost:5173"
             ),
             start_timeout=float(env.get("SOUK_START_TIMEOUT") or 90),
+            smtp_host=env.get("SOUK_SMTP_HOST") or None,
+            smtp_port=_require_int(env, "SOUK_SMTP_PORT", 8025),
         )
         if not 1 <= settings.replicas <= 10:
             raise SettingsError("SOUK_REPLICAS must be between 1 and 10 (ports step by 10)")
@@ -89,6 +95,10 @@ class Settings:
     @property
     def run_dir(self) -> Path:
         return self.var_dir / "run"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
     @property
     def gateway_dir(self) -> Path:

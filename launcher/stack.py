@@ -51,14 +51,19 @@ def up(settings: Settings, *, detach: bool) -> int:
         if not settings.database_url:
             postgres.stop(settings.pg_data_dir)
         raise
-    programs = [
-        *supervisor.service_programs(settings, secrets.jwt_private_key_file),
-        supervisor.nginx_program(settings, nginx, nginx_conf),
-    ]
+    services = supervisor.service_programs(settings, secrets.jwt_private_key_file)
+    programs = [*services, supervisor.nginx_program(settings, nginx, nginx_conf)]
+    if settings.smtp_host is None:
+        programs.append(supervisor.mail_sink_program(settings))
     supervisor.write_config(settings, paths, programs)
     env = service_environment(settings, secrets, database_url)
 
-    _say(f"starting {len(programs) - 1} service processes and the gateway")
+    sink = (
+        f", and a mail sink keeping e-mail in {settings.mail_dir}"
+        if settings.smtp_host is None
+        else ""
+    )
+    _say(f"starting {len(services)} service processes and the gateway{sink}")
     if detach:
         supervisor.start(paths, env, foreground=False)
         code = _finish_start(
@@ -114,6 +119,9 @@ def service_environment(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if settings.smtp_host is None:
+        env.update({"SOUK_SMTP_HOST": "127.0.0.1", "SOUK_SMTP_PORT": str(settings.smtp_port)})
+    env.setdefault("SOUK_PUBLIC_URL", f"http://localhost:{settings.gateway_port}")
     return env
 
 
@@ -252,6 +260,8 @@ def _check_ports_free(settings: Settings) -> None:
         settings.gateway_port: ("0.0.0.0", "SOUK_GATEWAY_PORT"),
         settings.internal_port: ("127.0.0.1", "SOUK_INTERNAL_PORT"),
     }
+    if settings.smtp_host is None:
+        wanted[settings.smtp_port] = ("127.0.0.1", "SOUK_SMTP_PORT")
     for service in SERVICES:
         for replica in range(settings.replicas):
             port = settings.replica_port(service, replica)

@@ -115,6 +115,26 @@ def service_programs(settings: Settings, private_key_file: Path) -> list[Program
     return programs
 
 
+def mail_sink_program(settings: Settings) -> Program:
+    """A local SMTP server that keeps every message in a Maildir (when no SOUK_SMTP_HOST)."""
+    return Program(
+        name="mail",
+        command=[
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "--nosetuid",
+            "--listen",
+            f"127.0.0.1:{settings.smtp_port}",
+            "--class",
+            "aiosmtpd.handlers.Mailbox",
+            str(settings.mail_dir),
+        ],
+        log_file=settings.log_dir / "mail.log",
+        priority=50,
+    )
+
+
 def nginx_program(settings: Settings, nginx: Path, config: Path) -> Program:
     return Program(
         name="nginx",

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 GATEWAY_PORT = 18080
 INTERNAL_PORT = 18081
 SERVICE_BASE_PORT = 19100
+SMTP_PORT = 18025  # the stack's local mail sink
 REPLICAS = 2
 # Derived by the launcher from the settings below; a developer's own values must not leak in.
 _LAUNCHER_DERIVED = (
@@ -38,6 +39,8 @@ _LAUNCHER_DERIVED = (
     "SOUK_SERVICE_TOKEN",
     "SOUK_JWT_PUBLIC_KEY_FILE",
     "SOUK_JWT_PRIVATE_KEY_FILE",
+    "SOUK_SMTP_HOST",
+    "SOUK_PUBLIC_URL",
 )
 
 
@@ -185,6 +188,7 @@ def stack_env(
             "SOUK_GATEWAY_PORT": str(gateway_port + offset),
             "SOUK_INTERNAL_PORT": str(internal_port + offset),
             "SOUK_SERVICE_BASE_PORT": str(service_base_port + offset),
+            "SOUK_SMTP_PORT": str(SMTP_PORT + offset),
             "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
             "SOUK_GATEWAY_AUTH_BURST": "1000",
             "SOUK_START_TIMEOUT": "120",

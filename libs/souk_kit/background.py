@@ -58,3 +58,10 @@ def start_periodic(
     if app.config.get("SOUK_BACKGROUND_WORKERS", True):
         task.start()
     return task
+
+
+def wake(app: Flask, name: str) -> None:
+    """Run the periodic task `name` of this process now (when it runs here at all)."""
+    task = app.extensions.get("souk_tasks", {}).get(name)
+    if task is not None:
+        task.wake()

@@ -1,6 +1,7 @@
-"""The one other service activity asks: products, for names and prices of listed products.
+"""The services activity asks: products, for names and prices of listed products, and auth,
+for the e-mail addresses notifications are sent to.
 
-Routes find it in `app.extensions["activity_products"]` so tests can put a fake in its place.
+Routes find them in `app.extensions` so tests can put fakes in their place.
 """
 
 import uuid
@@ -12,6 +13,8 @@ from typing import Any, Protocol
 from flask import current_app
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
+
+from services.activity.service.mailer import Contact
 
 CENT = Decimal("0.01")
 
@@ -50,6 +53,24 @@ class ProductsClient:
             )
 
         return {facts.id: facts for facts in self._client.get_items("/batch", ids, parse)}
+
+
+class AuthClient:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._client = ServiceClient(settings, "auth")
+
+    def contacts(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Contact]:
+        def parse(item: dict[str, Any]) -> Contact:
+            return Contact(
+                user_id=uuid.UUID(str(item["user_id"])),
+                email=str(item["email"]),
+                name=str(item["name"]),
+                active=bool(item["active"]),
+            )
+
+        return {
+            contact.user_id: contact for contact in self._client.get_items("/users", ids, parse)
+        }
 
 
 def products() -> Products:

@@ -1,6 +1,7 @@
-"""The activity schema: one append-only `events` table.
+"""The activity schema: the append-only `events` log, the live updates and what they become
+(inbox notifications, e-mails, the shops' webhook deliveries).
 
-Storage choice, for a log that grows by about a million rows a month: a plain table, not
+Storage choice for `events`, for a log that grows by about a million rows a month: a plain table, not
 monthly partitions, with a btree index per query shape.
 
 - Rows only ever arrive (no updates), so the heap stays dense and in `at` order, and
@@ -30,7 +31,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, Index, MetaData, String, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,4 +125,118 @@ class LiveEvent(Base):
             postgresql_where=text("product_id IS NOT NULL"),
         ),
         Index("ix_live_events_at", "at"),
+    )
+
+
+class Notification(Base):
+    """One message in a user's in-app inbox, made from the live event it tells of."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # The live event's outbox message id: a redelivered message makes one notification.
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+    )
+
+
+class NotificationPreference(Base):
+    """A user's choice for one kind of notification; no row means both channels on."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    inbox: Mapped[bool] = mapped_column(Boolean)
+    email: Mapped[bool] = mapped_column(Boolean)
+
+
+class OutgoingEmail(Base):
+    """The e-mail outbox: written with the notification, sent (and retried) by the mailer."""
+
+    __tablename__ = "outgoing_emails"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gave_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        Index(
+            "ix_outgoing_emails_due",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND gave_up_at IS NULL"),
+        ),
+    )
+
+
+class WebhookEndpoint(Base):
+    """A seller's HTTPS endpoint and the events it is sent, signed with its secret."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSONB)
+    description: Mapped[str] = mapped_column(String(200), server_default=text("''"))
+    # The HMAC key of the signatures: the receiver holds it too, so it is kept as it is.
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Failed attempts in a row, over all its deliveries; a success starts it again at 0.
+    failures_in_a_row: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: written with the live event, sent (and retried) by the
+    webhook sender."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("activity.webhook_endpoints.id", ondelete="CASCADE")
+    )
+    # The live event's outbox message id, which is also the event id the receiver sees.
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gave_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ux_webhook_deliveries_endpoint_source", "endpoint_id", "source_id", unique=True),
+        Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
+        Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL AND gave_up_at IS NULL"),
+        ),
     )

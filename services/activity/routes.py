@@ -4,6 +4,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
+from souk_kit.background import wake
 from souk_kit.db import transaction
 from souk_kit.errors import DependencyError, UnauthorizedError
 from souk_kit.outbox import RelayBatch
@@ -30,7 +31,7 @@ from services.activity.schemas import (
     StatsOut,
     StatsQuery,
 )
-from services.activity.service import live
+from services.activity.service import live, notifications, webhooks
 from services.activity.settings import ActivitySettings
 
 public = Blueprint("activity", __name__, url_prefix="/api/activity")
@@ -39,6 +40,9 @@ RECENT_LIMIT = 20
 RECOMMENDATION_LIMIT = 10
 # Ask the database for a few more than shown, so disabled products can be dropped.
 SPARE = 10
+# The periodic tasks that send what the live events queue (woken when they queue some).
+MAILER = "mailer"
+WEBHOOK_SENDER = "webhooks"
 
 
 def settings() -> ActivitySettings:
@@ -79,6 +83,12 @@ def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductFacts] | None:
         return products().batch(ids)
     except DependencyError:
         return None
+
+
+def product_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names for notifications; without the catalogue they are written without names."""
+    known = catalogue(ids) if ids else None
+    return {product_id: facts.name for product_id, facts in (known or {}).items()}
 
 
 def facts_out(facts: ProductFacts | None) -> ProductFactsOut | None:
@@ -197,8 +207,22 @@ def internal_routes(internal: Blueprint) -> Blueprint:
         events = [
             (m.event_id, parse_model(LiveEventIn, m.payload, "live event")) for m in body.messages
         ]
+        names = product_names(notifications.low_stock_products([e for _, e in events]))
+        activity_settings = settings()
         with transaction() as session:
-            applied = live.store(session, events)
-        return LiveBatchOut(received=len(events), applied=applied)
+            stored = live.store(session, events)
+            emails = notifications.create(
+                session,
+                stored,
+                names,
+                email_on=bool(activity_settings.smtp_host),
+                public_url=activity_settings.public_url,
+            )
+            deliveries = webhooks.queue(session, stored)
+        if emails:
+            wake(current_app, MAILER)
+        if deliveries:
+            wake(current_app, WEBHOOK_SENDER)
+        return LiveBatchOut(received=len(events), applied=len(stored))
 
     return internal

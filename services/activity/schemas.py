@@ -1,9 +1,9 @@
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import Schema
 
@@ -162,3 +162,125 @@ class LiveEventIn(BaseModel):
 class LiveBatchOut(BaseModel):
     received: int
     applied: int
+
+
+class NotificationQuery(PageQuery):
+    unread: bool = Field(False, description="only the notifications not yet read")
+
+
+class NotificationOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    link: str | None = Field(description="the page of the web front end it is about")
+    data: dict[str, Any] = Field(description="the live event it was made from")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    page: int
+    per_page: int
+    total: int
+    unread: int = Field(description="how many of the caller's notifications are unread")
+
+
+class MarkedOut(BaseModel):
+    marked: int
+
+
+class PreferenceOut(BaseModel):
+    kind: str
+    label: str
+    inbox: bool
+    email: bool
+
+
+class PreferencesOut(BaseModel):
+    items: list[PreferenceOut]
+
+
+class PreferenceBody(Schema):
+    """Turn a kind's inbox and/or e-mail on or off (a field left out stays as it is)."""
+
+    inbox: bool | None = None
+    email: bool | None = None
+
+    @model_validator(mode="after")
+    def _chooses_something(self) -> "PreferenceBody":
+        if self.inbox is None and self.email is None:
+            raise ValueError("send inbox, email or both")
+        return self
+
+
+WebhookEvent = Literal["order.created", "order.cancelled", "stock.low"]
+
+
+class WebhookBody(Schema):
+    """A shop's endpoint: an https:// URL on a public address, and the events it is sent."""
+
+    url: AnyHttpUrl = Field(description="https:// only, never an internal address")
+    events: list[WebhookEvent] = Field(min_length=1, max_length=3)
+    description: str = Field("", max_length=200)
+
+    @field_validator("url")
+    @classmethod
+    def _not_too_long(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(url)) > 2000:
+            raise ValueError("the URL is longer than 2000 characters")
+        return url
+
+
+class LastDeliveryOut(BaseModel):
+    event: str
+    attempted_at: datetime
+    status: int | None = Field(description="the receiver's HTTP status; null: no answer")
+    error: str | None
+    delivered: bool
+
+
+class WebhookOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    failures_in_a_row: int
+    created_at: datetime
+    last_delivery: LastDeliveryOut | None
+
+
+class NewWebhookOut(WebhookOut):
+    secret: str = Field(description="the signing secret: shown this once, keep it")
+
+
+class WebhooksOut(BaseModel):
+    items: list[WebhookOut]
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    event: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    last_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    gave_up_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="null once delivered or given up")
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
+    page: int
+    per_page: int
+    total: int
+
+
+class MessageOut(BaseModel):
+    message: str

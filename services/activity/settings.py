@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from souk_kit.settings import ServiceSettings
 
 
@@ -25,3 +25,31 @@ class ActivitySettings(ServiceSettings):
     live_keep_hours: float = Field(24.0, gt=0)
     # The Flask routes run in this many threads of the ASGI worker (a stream takes none).
     request_threads: int = Field(4, ge=1)
+    # Notification e-mails go through this SMTP server; an empty host turns e-mail off (none
+    # is queued). `make up` and the tests run a local sink (aiosmtpd) and set it.
+    smtp_host: str = ""
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_timeout: float = Field(10.0, gt=0)
+    mail_from: str = "Souk <no-reply@souk.localhost>"
+    # Where the links in e-mails point: the gateway's public address.
+    public_url: str = "http://localhost:8080"
+    # The mailer runs this often and whenever a notification queues an e-mail; a failed
+    # e-mail is retried after `mail_retry_seconds`, then twice as long each time, and given
+    # up after `mail_max_attempts`.
+    mail_poll_seconds: float = Field(30.0, gt=0)
+    mail_retry_seconds: float = Field(30.0, gt=0)
+    mail_max_attempts: int = Field(8, ge=1)
+    # Shop webhooks: each request waits at most `webhook_timeout` for its answer; a failed
+    # delivery is retried after `webhook_retry_seconds`, then twice as long each time, and
+    # given up after `webhook_max_attempts`; an endpoint is disabled after
+    # `webhook_disable_after` failed attempts in a row. `webhooks_allow_loopback` lets
+    # endpoints be plain http:// and internal addresses: for tests and development only.
+    webhook_poll_seconds: float = Field(10.0, gt=0)
+    webhook_timeout: float = Field(10.0, gt=0)
+    webhook_retry_seconds: float = Field(30.0, gt=0)
+    webhook_max_attempts: int = Field(10, ge=1)
+    webhook_disable_after: int = Field(20, ge=1)
+    webhooks_allow_loopback: bool = False

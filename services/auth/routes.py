@@ -216,8 +216,9 @@ def internal_routes(internal: Blueprint) -> Blueprint:
     @internal.get("/users")
     @validate(query=UsersLookupQuery)
     def users(query: UsersLookupQuery) -> Any:
-        """Public facts about many users at once (names, shops, zones) for other services: the
-        given ids, or every user with the given role."""
+        """Facts about many users at once (names, shops, zones, and the e-mail address
+        notifications go to) for other services: the given ids, or every user with the given
+        role."""
         with transaction() as session:
             if query.ids is not None:
                 found = service.users_by_ids(session, query.ids.split(","))
@@ -228,6 +229,7 @@ def internal_routes(internal: Blueprint) -> Blueprint:
                     {
                         "user_id": str(u.id),
                         "name": u.name,
+                        "email": u.email,
                         "role": u.role,
                         "shop_name": u.shop_name,
                         "zone": u.zone,

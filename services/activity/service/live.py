@@ -6,7 +6,7 @@ commit in order (two batches never interleave), and the insert's transaction end
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -32,8 +32,11 @@ class StreamEvent:
     data: dict[str, Any]
 
 
-def store(session: Session, messages: Iterable[tuple[uuid.UUID, LiveEventIn]]) -> int:
-    """Store each message once (by its outbox id) and wake the streams; how many were new."""
+def store(
+    session: Session, messages: Sequence[tuple[uuid.UUID, LiveEventIn]]
+) -> list[tuple[uuid.UUID, LiveEventIn]]:
+    """Store each message once (by its outbox id) and wake the streams; returns the messages
+    that were new."""
     rows = [
         {
             "message_id": message_id,
@@ -46,17 +49,19 @@ def store(session: Session, messages: Iterable[tuple[uuid.UUID, LiveEventIn]]) -
         for message_id, event in messages
     ]
     if not rows:
-        return 0
+        return []
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
-    stored = session.execute(
-        insert(LiveEvent)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["message_id"])
-        .returning(LiveEvent.seq)
-    ).all()
+    stored = set(
+        session.scalars(
+            insert(LiveEvent)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["message_id"])
+            .returning(LiveEvent.message_id)
+        )
+    )
     if stored:
         session.execute(select(func.pg_notify(CHANNEL, "")))
-    return len(stored)
+    return [(message_id, event) for message_id, event in messages if message_id in stored]
 
 
 _COLUMNS = (LiveEvent.seq, LiveEvent.kind, LiveEvent.user_id, LiveEvent.product_id, LiveEvent.data)

@@ -104,10 +104,13 @@ def test_unknown_user_ids_are_404_not_500(client, tokens):
     assert answer.status_code == 404
 
 
-def test_users_lookup_for_services(client, register, internal_headers):
-    user_id = register(name="Ada")["user_id"]
+def test_users_lookup_for_services_names_each_user_and_their_address(
+    client, register, internal_headers
+):
+    user_id = register(email="Ada@Example.com", name="Ada")["user_id"]
     answer = client.get(f"/internal/auth/users?ids={user_id},junk", headers=internal_headers)
-    assert answer.json["items"][0]["name"] == "Ada"
+    [ada] = answer.json["items"]
+    assert (ada["name"], ada["email"], ada["active"]) == ("Ada", "ada@example.com", True)
 
 
 def test_users_lookup_by_role_lists_every_courier_but_not_deleted_ones(

@@ -1,6 +1,7 @@
 """What the orders use cases share: their dependencies, errors and order state moves."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -109,10 +110,27 @@ def move(order: Order, status: str, note: str | None = None, at: datetime | None
         return
     change.order_id = order.id  # without loading the history collection
     session.add(change)
-    update = {"order_id": str(order.id), "status": status, "at": iso(change.at)}
+    update = {
+        "order_id": str(order.id),
+        "status": status,
+        "at": iso(change.at),
+        # For the buyer's notifications ("we have your payment (35.00 USD)").
+        "total": str(order.total),
+        "currency": order.currency,
+    }
     if order.shipment_id is not None:
         update["shipment_id"] = order.shipment_id
     send_live_event(session, OutboxMessage, "order.status", update, user_id=order.user_id)
+
+
+def lines_by_seller(order: Order) -> dict[uuid.UUID, list[dict[str, object]]]:
+    """The order's lines, grouped by the shop that sells them (what each seller is told)."""
+    by_seller: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
+    for line in order.lines:
+        by_seller[line.seller_id].append(
+            {"product_id": str(line.product_id), "name": line.name, "quantity": line.quantity}
+        )
+    return by_seller
 
 
 def iso(at: datetime) -> str:

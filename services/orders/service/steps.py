@@ -4,7 +4,6 @@ provider's answer, finishing a paid order, asking for its shipment, and the answ
 
 import logging
 import uuid
-from collections import defaultdict
 
 from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
 from souk_kit.outbox import record_event, send_later, send_live_event
@@ -14,7 +13,14 @@ from sqlalchemy.orm import selectinload
 from services.orders.clients import ShipmentLine
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
 from services.orders.presenters import checkout_out
-from services.orders.service.common import Deps, OutOfStockError, iso, lock_order, move
+from services.orders.service.common import (
+    Deps,
+    OutOfStockError,
+    iso,
+    lines_by_seller,
+    lock_order,
+    move,
+)
 from services.orders.service.compensation import give_back
 from services.orders.service.idempotency import Answer, error_answer
 
@@ -85,7 +91,7 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
                 "lines": lines,
             },
         )
-        for seller_id, sold in _lines_by_seller(order).items():
+        for seller_id, sold in lines_by_seller(order).items():
             send_live_event(
                 session,
                 OutboxMessage,
@@ -93,15 +99,6 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
                 {"order_id": str(order_id), "lines": sold, "at": iso(order.paid_at)},
                 user_id=seller_id,
             )
-
-
-def _lines_by_seller(order: Order) -> dict[uuid.UUID, list[dict[str, object]]]:
-    by_seller: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
-    for line in order.lines:
-        by_seller[line.seller_id].append(
-            {"product_id": str(line.product_id), "name": line.name, "quantity": line.quantity}
-        )
-    return by_seller
 
 
 def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:

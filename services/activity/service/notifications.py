@@ -1,0 +1,331 @@
+"""Notifications: the live updates a user would want told of, kept in their inbox and e-mailed.
+
+They are made from the live events as those are stored (the same transaction), so a
+redelivered outbox message makes no second notification and nothing polls another
+service's tables. Souk takes payment at checkout, so "placed" and "paid" are one message,
+sent when the order is paid; a declined payment is answered at checkout and sends none.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from souk_kit.errors import NotFoundError
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.activity.models import Notification, NotificationPreference, OutgoingEmail
+from services.activity.schemas import LiveEventIn, NotificationQuery
+
+# Kind → what the settings page calls it, for each role that receives it.
+BUYER_KINDS = {
+    "order_placed": "Order placed and paid",
+    "order_picked_up": "Order picked up by the courier",
+    "order_out_for_delivery": "Order out for delivery",
+    "order_delivered": "Order delivered",
+    "order_cancelled": "Order cancelled and refunded",
+}
+SELLER_KINDS = {
+    "new_order": "New order for your shop",
+    "low_stock": "A product's stock is low",
+}
+KINDS_BY_ROLE: dict[str, dict[str, str]] = {"customer": BUYER_KINDS, "seller": SELLER_KINDS}
+_STATUS_KINDS = {
+    "paid": "order_placed",
+    "picked_up": "order_picked_up",
+    "out_for_delivery": "order_out_for_delivery",
+    "delivered": "order_delivered",
+    "cancelled": "order_cancelled",
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    link: str
+    data: dict[str, Any]
+
+
+def order_ref(order_id: str) -> str:
+    return f"Order {order_id[:8]}"
+
+
+def _money(data: Mapping[str, Any]) -> str:
+    total, currency = data.get("total"), data.get("currency")
+    return f" ({total} {currency})" if total and currency else ""
+
+
+def _order_draft(user_id: uuid.UUID, data: Mapping[str, Any]) -> Draft | None:
+    kind = _STATUS_KINDS.get(str(data.get("status")))
+    order_id = str(data.get("order_id", ""))
+    if kind is None or not order_id:
+        return None
+    ref, money = order_ref(order_id), _money(data)
+    title, body = {
+        "order_placed": (
+            f"{ref} is placed",
+            f"Thank you: we have your payment{money} and your sellers are preparing the parcel.",
+        ),
+        "order_picked_up": (
+            f"{ref} is on its way",
+            "A courier has picked up your parcel.",
+        ),
+        "order_out_for_delivery": (
+            f"{ref} is out for delivery",
+            "Your parcel is out for delivery and arrives today.",
+        ),
+        "order_delivered": (f"{ref} is delivered", "Your parcel has been delivered. Enjoy!"),
+        "order_cancelled": (
+            f"{ref} is cancelled",
+            f"Your order is cancelled. Whatever you paid{money} is refunded to your card.",
+        ),
+    }[kind]
+    return Draft(user_id, kind, title, body, f"/orders/{order_id}", dict(data))
+
+
+def _new_order_draft(user_id: uuid.UUID, data: Mapping[str, Any]) -> Draft:
+    order_id = str(data.get("order_id", ""))
+    lines = data.get("lines") or []
+    sold = ", ".join(f"{line.get('quantity')} × {line.get('name')}" for line in lines)
+    return Draft(
+        user_id,
+        "new_order",
+        f"New order: {order_ref(order_id)}",
+        f"To send: {sold}." if sold else "A buyer has paid for an order from your shop.",
+        "/seller/orders",
+        dict(data),
+    )
+
+
+def _low_stock_draft(
+    user_id: uuid.UUID, data: Mapping[str, Any], names: Mapping[uuid.UUID, str]
+) -> Draft:
+    try:
+        name = names.get(uuid.UUID(str(data.get("product_id"))))
+    except ValueError:
+        name = None
+    what = name or "One of your products"
+    return Draft(
+        user_id,
+        "low_stock",
+        f"Low stock: {name}" if name else "Low stock",
+        f"{what} is down to {data.get('available')} available "
+        f"(your alert level is {data.get('threshold')}).",
+        "/seller/stock",
+        dict(data),
+    )
+
+
+def draft_for(event: LiveEventIn, names: Mapping[uuid.UUID, str]) -> Draft | None:
+    """The notification a live event makes, if any (`names`: product names, for low stock)."""
+    if event.user_id is None:
+        return None  # a product page's update: no one to tell
+    if event.kind == "order.status":
+        return _order_draft(event.user_id, event.data)
+    if event.kind == "order.new":
+        return _new_order_draft(event.user_id, event.data)
+    if event.kind == "stock.low":
+        return _low_stock_draft(event.user_id, event.data, names)
+    return None
+
+
+def low_stock_products(events: Sequence[LiveEventIn]) -> list[uuid.UUID]:
+    """The products whose names the low-stock notifications among `events` need."""
+    found = []
+    for event in events:
+        if event.kind == "stock.low":
+            try:
+                found.append(uuid.UUID(str(event.data.get("product_id"))))
+            except ValueError:
+                continue
+    return found
+
+
+def _choices(
+    session: Session, drafts: Sequence[Draft]
+) -> dict[tuple[uuid.UUID, str], tuple[bool, bool]]:
+    keys = {(d.user_id, d.kind) for d in drafts}
+    rows = session.execute(
+        select(
+            NotificationPreference.user_id,
+            NotificationPreference.kind,
+            NotificationPreference.inbox,
+            NotificationPreference.email,
+        ).where(tuple_(NotificationPreference.user_id, NotificationPreference.kind).in_(keys))
+    )
+    return {(user_id, kind): (inbox, email) for user_id, kind, inbox, email in rows}
+
+
+def create(
+    session: Session,
+    events: Sequence[tuple[uuid.UUID, LiveEventIn]],
+    names: Mapping[uuid.UUID, str],
+    *,
+    email_on: bool,
+    public_url: str,
+) -> int:
+    """Write the notifications (and e-mails, when `email_on`) that newly stored live events
+    make, as each user chose; returns how many e-mails were queued."""
+    drafted = [(source, event.at, d) for source, event in events if (d := draft_for(event, names))]
+    if not drafted:
+        return 0
+    choices = _choices(session, [d for _, _, d in drafted])
+    inbox_rows, email_rows = [], []
+    now = datetime.now(UTC)
+    for source_id, at, draft in drafted:
+        inbox, email = choices.get((draft.user_id, draft.kind), (True, True))
+        if inbox:
+            inbox_rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "source_id": source_id,
+                    "user_id": draft.user_id,
+                    "kind": draft.kind,
+                    "title": draft.title,
+                    "body": draft.body,
+                    "link": draft.link,
+                    "data": draft.data,
+                    "created_at": at,
+                }
+            )
+        if email and email_on:
+            email_rows.append(
+                {
+                    "source_id": source_id,
+                    "user_id": draft.user_id,
+                    "kind": draft.kind,
+                    "subject": draft.title,
+                    "body": f"{draft.body}\n\n{public_url.rstrip('/')}{draft.link}\n",
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+            )
+    if inbox_rows:
+        session.execute(
+            insert(Notification)
+            .values(inbox_rows)
+            .on_conflict_do_nothing(index_elements=["source_id"])
+        )
+    if not email_rows:
+        return 0
+    queued = session.execute(
+        insert(OutgoingEmail)
+        .values(email_rows)
+        .on_conflict_do_nothing(index_elements=["source_id"])
+        .returning(OutgoingEmail.id)
+    ).all()
+    return len(queued)
+
+
+def inbox(
+    session: Session, user_id: uuid.UUID, query: NotificationQuery
+) -> tuple[list[Notification], int, int]:
+    """One page of the user's notifications, newest first, with the total and unread count."""
+    mine = select(Notification).where(Notification.user_id == user_id)
+    if query.unread:
+        mine = mine.where(Notification.read_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(mine.subquery())) or 0
+    unread = (
+        total
+        if query.unread
+        else session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+    page = session.scalars(
+        mine.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(query.per_page)
+        .offset(query.offset)
+    ).all()
+    return list(page), total, unread
+
+
+def mark_read(session: Session, user_id: uuid.UUID, raw_id: str) -> Notification:
+    """Mark one of the user's notifications read (again: it keeps its first read time)."""
+    try:
+        notification_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise NotFoundError("No such notification") from None
+    notification = session.get(Notification, notification_id, with_for_update=True)
+    if notification is None or notification.user_id != user_id:
+        raise NotFoundError("No such notification")
+    if notification.read_at is None:
+        notification.read_at = datetime.now(UTC)
+    return notification
+
+
+def mark_all_read(session: Session, user_id: uuid.UUID) -> int:
+    marked = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=datetime.now(UTC))
+    )
+    return marked.rowcount
+
+
+@dataclass(frozen=True)
+class Preference:
+    kind: str
+    label: str
+    inbox: bool
+    email: bool
+
+
+def preferences(session: Session, user_id: uuid.UUID, role: str) -> list[Preference]:
+    """The user's choice for every kind their role receives (on unless turned off)."""
+    kinds = KINDS_BY_ROLE.get(role, {})
+    chosen = {
+        row.kind: row
+        for row in session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+        )
+    }
+    return [
+        Preference(
+            kind,
+            label,
+            chosen[kind].inbox if kind in chosen else True,
+            chosen[kind].email if kind in chosen else True,
+        )
+        for kind, label in kinds.items()
+    ]
+
+
+def choose(
+    session: Session,
+    user_id: uuid.UUID,
+    role: str,
+    kind: str,
+    *,
+    inbox: bool | None,
+    email: bool | None,
+) -> Preference:
+    """Turn one kind's inbox and/or e-mail on or off for the user."""
+    kinds = KINDS_BY_ROLE.get(role, {})
+    if kind not in kinds:
+        raise NotFoundError(f"No notification kind {kind!r} for a {role}")
+    current = next(p for p in preferences(session, user_id, role) if p.kind == kind)
+    chosen = Preference(
+        kind,
+        kinds[kind],
+        current.inbox if inbox is None else inbox,
+        current.email if email is None else email,
+    )
+    session.execute(
+        insert(NotificationPreference)
+        .values(user_id=user_id, kind=kind, inbox=chosen.inbox, email=chosen.email)
+        .on_conflict_do_update(
+            index_elements=["user_id", "kind"],
+            set_={"inbox": chosen.inbox, "email": chosen.email},
+        )
+    )
+    return chosen

@@ -1,0 +1,139 @@
+"""`/api/webhooks`: a seller's endpoints, their deliveries and their last outcome."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, current_app
+from souk_kit.auth import requires
+from souk_kit.background import wake
+from souk_kit.db import transaction
+from souk_kit.pagination import PageQuery, page_of
+from souk_kit.validation import validate
+
+from services.activity.models import WebhookDelivery, WebhookEndpoint
+from services.activity.notification_routes import me
+from services.activity.routes import WEBHOOK_SENDER, settings
+from services.activity.schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    LastDeliveryOut,
+    MessageOut,
+    NewWebhookOut,
+    WebhookBody,
+    WebhookOut,
+    WebhooksOut,
+)
+from services.activity.service import webhooks
+
+shop_hooks = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
+
+
+def resolver() -> webhooks.Resolver:
+    resolve: webhooks.Resolver = current_app.extensions.get("activity_resolver", webhooks.resolve)
+    return resolve
+
+
+def webhook_out(
+    endpoint: WebhookEndpoint, last: WebhookDelivery | None, model: type[WebhookOut] = WebhookOut
+) -> Any:
+    last_out = None
+    if last is not None and last.last_attempt_at is not None:
+        last_out = LastDeliveryOut(
+            event=last.event,
+            attempted_at=last.last_attempt_at,
+            status=last.last_status,
+            error=last.last_error,
+            delivered=last.delivered_at is not None,
+        )
+    fields = {
+        name: getattr(endpoint, name)
+        for name in model.model_fields
+        if name != "last_delivery" and hasattr(endpoint, name)
+    }
+    return model(**fields, last_delivery=last_out)
+
+
+def listed(session: Any, endpoints: Sequence[WebhookEndpoint]) -> list[WebhookOut]:
+    last = webhooks.last_deliveries(session, [e.id for e in endpoints])
+    return [webhook_out(e, last.get(e.id)) for e in endpoints]
+
+
+def delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
+    pending = delivery.delivered_at is None and delivery.gave_up_at is None
+    return DeliveryOut(
+        id=delivery.id,
+        event=delivery.event,
+        payload=delivery.payload,
+        created_at=delivery.created_at,
+        attempts=delivery.attempts,
+        last_attempt_at=delivery.last_attempt_at,
+        last_status=delivery.last_status,
+        last_error=delivery.last_error,
+        delivered_at=delivery.delivered_at,
+        gave_up_at=delivery.gave_up_at,
+        next_attempt_at=delivery.next_attempt_at if pending else None,
+    ).model_dump(mode="json")
+
+
+@shop_hooks.post("")
+@requires("seller")
+@validate(body=WebhookBody, responses={201: NewWebhookOut})
+def register(body: WebhookBody) -> Any:
+    """Register an endpoint for some of `order.created`, `order.cancelled` and `stock.low`.
+    The answer holds the signing secret, shown this once. Not https://, or a host that
+    resolves to a loopback, private or link-local address → 400; more than 10 → 409."""
+    with transaction() as session:
+        endpoint = webhooks.register(session, me(), body, settings(), resolver())
+        return webhook_out(endpoint, None, NewWebhookOut), 201
+
+
+@shop_hooks.get("")
+@requires("seller")
+@validate(responses={200: WebhooksOut})
+def list_endpoints() -> Any:
+    """The caller's endpoints (without their secrets), each with its last delivery attempt."""
+    with transaction() as session:
+        return WebhooksOut(items=listed(session, webhooks.endpoints_of(session, me())))
+
+
+@shop_hooks.get("/<endpoint_id>")
+@requires("seller")
+@validate(responses={200: WebhookOut})
+def show_endpoint(endpoint_id: str) -> Any:
+    with transaction() as session:
+        [shown] = listed(session, [webhooks.endpoint_of(session, me(), endpoint_id)])
+        return shown
+
+
+@shop_hooks.get("/<endpoint_id>/deliveries")
+@requires("seller")
+@validate(query=PageQuery, responses={200: DeliveryPage})
+def list_deliveries(endpoint_id: str, query: PageQuery) -> Any:
+    """The endpoint's deliveries, newest first: attempts, last status and error, and when the
+    next attempt is due."""
+    with transaction() as session:
+        endpoint = webhooks.endpoint_of(session, me(), endpoint_id)
+        found, total = webhooks.deliveries_of(session, endpoint, query.per_page, query.offset)
+        return page_of([delivery_out(d) for d in found], query, total)
+
+
+@shop_hooks.post("/<endpoint_id>/enable")
+@requires("seller")
+@validate(responses={200: WebhookOut})
+def enable(endpoint_id: str) -> Any:
+    """Send to a disabled endpoint again; the deliveries that waited are tried at once."""
+    with transaction() as session:
+        endpoint = webhooks.enable(session, me(), endpoint_id)
+        [shown] = listed(session, [endpoint])
+    wake(current_app, WEBHOOK_SENDER)
+    return shown
+
+
+@shop_hooks.delete("/<endpoint_id>")
+@requires("seller")
+@validate(responses={200: MessageOut})
+def delete(endpoint_id: str) -> Any:
+    """Delete the endpoint and its deliveries (nothing more is sent to it)."""
+    with transaction() as session:
+        webhooks.delete(session, me(), endpoint_id)
+    return MessageOut(message="Webhook endpoint deleted")
