@@ -255,6 +255,11 @@ def stack(postgres_database: Callable[[str], str]) -> Iterator[Stack]:
         SOUK_ADMIN_PASSWORD=admin_password,
         # Idle live streams show their heartbeat within the tests' patience.
         SOUK_STREAM_HEARTBEAT_SECONDS="1",
+        # The tests' webhook receivers listen on 127.0.0.1 and answer within a second; a failed
+        # delivery is retried within the tests' patience.
+        SOUK_WEBHOOKS_ALLOW_LOOPBACK="1",
+        SOUK_WEBHOOK_POLL_SECONDS="0.5",
+        SOUK_WEBHOOK_RETRY_SECONDS="0.5",
     )
     clear_stack_and_database(env, postgres_database, database)
 

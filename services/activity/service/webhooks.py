@@ -35,7 +35,7 @@ import requests
 from souk_kit.db import Database
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
 from services.activity.models import WebhookDelivery, WebhookEndpoint
@@ -197,7 +197,7 @@ def last_deliveries(
             WebhookDelivery.last_attempt_at.is_not(None),
         )
         .order_by(WebhookDelivery.endpoint_id, WebhookDelivery.last_attempt_at.desc())
-        .distinct(WebhookDelivery.endpoint_id)
+        .ext(distinct_on(WebhookDelivery.endpoint_id))
     )
     return {d.endpoint_id: d for d in session.scalars(latest)}
 

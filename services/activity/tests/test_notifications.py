@@ -107,7 +107,9 @@ def test_marking_read_one_and_all(client, tokens, internal_headers):
     assert inbox_of(client, tokens, buyer)["unread"] == 0
 
 
-@pytest.mark.parametrize("notification_id", ["not-a-uuid", "00000000-0000-4000-8000-000000000000", "theirs"])
+@pytest.mark.parametrize(
+    "notification_id", ["not-a-uuid", "00000000-0000-4000-8000-000000000000", "theirs"]
+)
 def test_another_users_or_an_unknown_notification_is_not_found(
     client, tokens, internal_headers, notification_id
 ):
