@@ -1096,6 +1096,10 @@ URL_LIKE = ("url", "uri", "link", "href", "callback", "webhook", "endpoint")
 # Addresses the API stores and hands to browsers but never requests itself: a banner's link
 # (a site path or an http(s) address, checked when written).
 SHOWN_NOT_FETCHED = {("products", "link_url")}
+# The one address Souk does request: a shop's webhook endpoint, https:// on public addresses
+# only (services/activity/service/webhooks.py; its refusals are tested there and below), and
+# the id of such an endpoint in a path.
+FETCHED_BEHIND_THE_SSRF_GUARD = {("activity", "url"), ("activity", "endpoint_id")}
 
 
 def request_body_properties(document: dict[str, Any]) -> set[str]:
@@ -1134,9 +1138,25 @@ def test_no_operation_of_any_service_takes_a_url_to_fetch(gateway):
         suspicious = [
             n
             for n in names
-            if any(word in n.lower() for word in URL_LIKE) and (service, n) not in SHOWN_NOT_FETCHED
+            if any(word in n.lower() for word in URL_LIKE)
+            and (service, n) not in SHOWN_NOT_FETCHED | FETCHED_BEHIND_THE_SSRF_GUARD
         ]
         assert suspicious == [], (service, suspicious)
+
+
+def test_a_webhook_endpoint_on_an_internal_address_is_refused_in_production_settings(
+    gateway, world
+):
+    # The test stack allows loopback receivers (SOUK_WEBHOOKS_ALLOW_LOOPBACK) but still asks
+    # for http(s); the production rules are tested in services/activity/tests/test_webhooks.py.
+    for url in ("file:///etc/passwd", "gopher://127.0.0.1:6379/_INFO", "not a url"):
+        answer = gateway.post(
+            "/api/webhooks",
+            json={"url": url, "events": ["order.created"]},
+            headers=world.seller.headers,
+        )
+        assert answer.status_code == 400, (url, answer.text)
+        assert answer.json()["code"] == "validation_error"
 
 
 # API8 — security misconfiguration
