@@ -46,7 +46,7 @@ FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 souk \
     && useradd --system --uid 10001 --gid souk --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin souk \
-    && install -d -o souk -g souk -m 0755 /srv/souk/media /etc/souk-gateway /var/lib/souk \
+    && install -d -o souk -g souk -m 0755 /srv/souk/media /etc/souk-gateway /var/lib/souk /var/lib/souk/mail \
     && install -d -o souk -g souk -m 0700 /var/lib/souk/secrets \
     && for volume in postgres admin auth products cart orders inventory reviews shipping activity; do \
         install -d -o souk -g souk -m 0700 "/var/lib/souk/secrets/$volume"; \

@@ -737,7 +737,12 @@ def pods_of(objects: dict[tuple[str, str], Object]) -> dict[str, dict[str, Any]]
 def _peer_matches(peer: Object, other: dict[str, Any] | str, namespace: str) -> bool:
     if isinstance(other, str):  # an IP address outside the cluster
         block = peer.get("ipBlock")
-        return bool(block) and ipaddress.ip_address(other) in ipaddress.ip_network(block["cidr"])
+        if not block:
+            return False
+        address = ipaddress.ip_address(other)
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(cidr) for cidr in block.get("except", [])
+        )
     if "ipBlock" in peer:
         return False
     if "namespaceSelector" in peer:
@@ -818,10 +823,16 @@ def test_only_the_gateway_reaches_the_services_and_only_the_services_its_interna
     assert internal == set(SERVICES)
     public = {s["name"] for s in sources if connects(policies, s, gateway, layout.GATEWAY_PORT)}
     assert OUTSIDE["name"] in public
-    # Every pod may look names up; nothing reaches the internet.
+    # Every pod may look names up; only activity reaches the internet (webhooks over HTTPS,
+    # e-mail by SMTP submission), and not the private ranges nor any other port.
     for pod in pods.values():
         assert connects(policies, pod, DNS, 53, "UDP"), pod["name"]
-        assert not connects(policies, pod, "203.0.113.7", 443), pod["name"]
+        outbound = pod["name"] == "activity"
+        assert connects(policies, pod, "203.0.113.7", 443) == outbound, pod["name"]
+        assert connects(policies, pod, "203.0.113.7", 587) == outbound, pod["name"]
+        assert not connects(policies, pod, "203.0.113.7", 80), pod["name"]
+        for inside in ("10.1.2.3", "172.20.0.5", "192.168.1.1", "169.254.169.254"):
+            assert not connects(policies, pod, inside, 443), (pod["name"], inside)
 
 
 def test_only_the_services_and_the_migrate_job_reach_the_database(

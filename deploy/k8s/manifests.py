@@ -54,6 +54,22 @@ GATEWAY_INTERNAL = "gateway-internal"
 MIGRATE = "migrate"
 MEDIA_CLAIM = "souk-media"
 DATABASE_EGRESS = "database-egress"
+ACTIVITY_OUTBOUND = "activity-outbound"
+# The activity service sends notification e-mail (SMTP submission) and the shops' webhooks
+# (HTTPS) to the internet, never into private ranges: its own check refuses internal webhook
+# targets, and this policy holds even if that check were wrong. An SMTP relay inside the
+# cluster needs an overlay rule of its own.
+OUTBOUND_PORTS = (443, 465, 587)
+# E-mail stays off until an overlay names the SMTP server (there is no sink in a cluster).
+MAIL_ENV = [{"name": "SOUK_SMTP_HOST", "value": ""}, {"name": "SOUK_SMTP_PORT", "value": "587"}]
+PRIVATE_RANGES = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+)
 # Secrets (made by `python -m deploy.k8s.secrets`, never committed) and their keys.
 JWT_SECRET = "souk-jwt"  # jwt_public.pem, for every service
 JWT_PRIVATE_SECRET = "souk-jwt-private"  # jwt_private.pem, for auth alone
@@ -216,6 +232,7 @@ def service_deployment(service: str) -> dict[str, Any]:
             {"name": "SOUK_PORT", "value": str(SERVICE_PORT)},
             {"name": "SOUK_INTERNAL_URL", "value": internal_url()},
             _database_url(service),
+            *(MAIL_ENV if service == "activity" else []),
         ],
         "envFrom": [{"configMapRef": {"name": SERVICE_SETTINGS}}],
         "resources": RESOURCES.get(service, DEFAULT_RESOURCES),
@@ -612,6 +629,21 @@ def network_objects() -> list[dict[str, Any]]:
                 "policyTypes": ["Egress"],
                 "egress": [
                     {"to": [{"ipBlock": {"cidr": DATABASE_CIDR}}], "ports": _tcp(DATABASE_PORT)}
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta(ACTIVITY_OUTBOUND, "network"),
+            "spec": {
+                "podSelector": {"matchLabels": selector("activity")},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {
+                        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+                        "ports": [p for port in OUTBOUND_PORTS for p in _tcp(port)],
+                    }
                 ],
             },
         },
