@@ -123,14 +123,16 @@ def move(order: Order, status: str, note: str | None = None, at: datetime | None
     send_live_event(session, OutboxMessage, "order.status", update, user_id=order.user_id)
 
 
-def lines_by_seller(order: Order) -> dict[uuid.UUID, list[dict[str, object]]]:
-    """The order's lines, grouped by the shop that sells them (what each seller is told)."""
+def tell_sellers(session: Session, order: Order, kind: str, at: datetime) -> None:
+    """A live `kind` event to each shop in the order, with that shop's own lines."""
     by_seller: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
     for line in order.lines:
         by_seller[line.seller_id].append(
             {"product_id": str(line.product_id), "name": line.name, "quantity": line.quantity}
         )
-    return by_seller
+    for seller_id, sold in by_seller.items():
+        update = {"order_id": str(order.id), "lines": sold, "at": iso(at)}
+        send_live_event(session, OutboxMessage, kind, update, user_id=seller_id)
 
 
 def iso(at: datetime) -> str:

@@ -5,7 +5,7 @@ import logging
 
 from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, DependencyError
-from souk_kit.outbox import record_event, send_later, send_live_event
+from souk_kit.outbox import record_event, send_later
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,11 +18,10 @@ from services.orders.service.common import (
     Deps,
     IllegalTransitionError,
     OrderNotFoundError,
-    iso,
-    lines_by_seller,
     lock_order,
     move,
     parse_order_id,
+    tell_sellers,
 )
 from services.orders.service.compensation import give_back
 
@@ -85,14 +84,7 @@ def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
         move(order, "cancelled", note=f"cancelled by {identity.role}")
         order.compensation_due = True
         if was_paid:  # its sellers were told of it (order.new): tell them it is off
-            for seller_id, sold in lines_by_seller(order).items():
-                send_live_event(
-                    session,
-                    OutboxMessage,
-                    "order.cancelled",
-                    {"order_id": str(order_id), "lines": sold, "at": iso(order.updated_at)},
-                    user_id=seller_id,
-                )
+            tell_sellers(session, order, "order.cancelled", order.updated_at)
         lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
         if was_paid:
             for line in lines:

@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
-from souk_kit.outbox import record_event, send_later, send_live_event
+from souk_kit.outbox import record_event, send_later
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,10 +16,9 @@ from services.orders.presenters import checkout_out
 from services.orders.service.common import (
     Deps,
     OutOfStockError,
-    iso,
-    lines_by_seller,
     lock_order,
     move,
+    tell_sellers,
 )
 from services.orders.service.compensation import give_back
 from services.orders.service.idempotency import Answer, error_answer
@@ -65,7 +64,7 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
         if order is None or order.status != "pending":
             raise Superseded(order.status if order else "missing")
         order.stock_state = "committed"
-        order.paid_at = utcnow()
+        order.paid_at = paid_at = utcnow()
         move(order, "paid")
         lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
         user_id = str(order.user_id)
@@ -91,14 +90,7 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
                 "lines": lines,
             },
         )
-        for seller_id, sold in lines_by_seller(order).items():
-            send_live_event(
-                session,
-                OutboxMessage,
-                "order.new",
-                {"order_id": str(order_id), "lines": sold, "at": iso(order.paid_at)},
-                user_id=seller_id,
-            )
+        tell_sellers(session, order, "order.new", paid_at)
 
 
 def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:
