@@ -28,7 +28,6 @@ HERE = Path(__file__).resolve().parent
 GATEWAY_PORT = 18080
 INTERNAL_PORT = 18081
 SERVICE_BASE_PORT = 19100
-SMTP_PORT = 18025  # the stack's local mail sink
 REPLICAS = 2
 # Derived by the launcher from the settings below; a developer's own values must not leak in.
 _LAUNCHER_DERIVED = (
@@ -188,7 +187,8 @@ def stack_env(
             "SOUK_GATEWAY_PORT": str(gateway_port + offset),
             "SOUK_INTERNAL_PORT": str(internal_port + offset),
             "SOUK_SERVICE_BASE_PORT": str(service_base_port + offset),
-            "SOUK_SMTP_PORT": str(SMTP_PORT + offset),
+            # The stack's local mail sink, beside its gateway (main stack: 18025).
+            "SOUK_SMTP_PORT": str(gateway_port - 55 + offset),
             "SOUK_GATEWAY_AUTH_RATE": "1000r/s",
             "SOUK_GATEWAY_AUTH_BURST": "1000",
             "SOUK_START_TIMEOUT": "120",

@@ -35,6 +35,27 @@ export interface Page<T> {
 
 export type Role = "customer" | "seller" | "courier" | "admin";
 
+export interface Notification {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  link: string | null;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface NotificationPage extends Page<Notification> {
+  unread: number;
+}
+
+export interface NotificationPreference {
+  kind: string;
+  label: string;
+  inbox: boolean;
+  email: boolean;
+}
+
 export interface Tokens {
   access_token: string;
   refresh_token: string;
@@ -621,6 +642,16 @@ export const api = {
     request<Message>(`/api/orders/${id(orderId)}/cancel`, json("POST")),
   track: (trackingNumber: string) =>
     request<Tracking>(`/api/shipping/track/${id(trackingNumber.trim())}`),
+
+  // notifications (every signed-in user)
+  notifications: (page = 1) => request<NotificationPage>(`/api/notifications${queryString({ page })}`),
+  markNotificationRead: (notificationId: string) =>
+    request<Notification>(`/api/notifications/${id(notificationId)}/read`, json("POST")),
+  markAllNotificationsRead: () => request<{ marked: number }>("/api/notifications/read-all", json("POST")),
+  notificationPreferences: () =>
+    request<{ items: NotificationPreference[] }>("/api/notifications/preferences"),
+  chooseNotifications: (kind: string, body: { inbox?: boolean; email?: boolean }) =>
+    request<NotificationPreference>(`/api/notifications/preferences/${id(kind)}`, json("PUT", body)),
 
   // couriers
   shipments: (query: { status?: ShipmentStatus; zone?: string; page?: number; per_page?: number } = {}) =>

@@ -42,4 +42,13 @@ describe("applyLiveEvent", () => {
     expect(client.getQueryState(["order", "o1"])?.isInvalidated).toBe(true);
     expect(client.getQueryState(["order", "o2"])).toBeUndefined();
   });
+
+  it("marks the inbox stale for the events that make notifications, not for stock levels", () => {
+    const client = new QueryClient();
+    client.setQueryData(["notifications", 1], { items: [], unread: 0 });
+    applyLiveEvent(client, { id: "5", kind: "stock.level", data: { product_id: "p1", available: 3 } });
+    expect(client.getQueryState(["notifications", 1])?.isInvalidated).toBe(false);
+    applyLiveEvent(client, { id: "6", kind: "order.new", data: { order_id: "o1", lines: [] } });
+    expect(client.getQueryState(["notifications", 1])?.isInvalidated).toBe(true);
+  });
 });

@@ -116,6 +116,8 @@ export function openLiveStream(options: StreamOptions): () => void {
 /** What each kind of event changes in the cached pages. */
 export function applyLiveEvent(queryClient: QueryClient, event: LiveEvent): void {
   const data = event.data;
+  // The server made any notification of the event before sending it: the inbox has it now.
+  if (event.kind !== "stock.level") void queryClient.invalidateQueries({ queryKey: ["notifications"] });
   switch (event.kind) {
     case "order.status":
       void queryClient.invalidateQueries({ queryKey: ["order", data.order_id] });

@@ -46,6 +46,17 @@ function PageLinks() {
   );
 }
 
+/** The inbox, with how many are unread (looked at again every minute and on focus). */
+function NotificationsLink() {
+  const inbox = useQuery({ queryKey: ["notifications", 1], queryFn: () => api.notifications(1), refetchInterval: 60_000 });
+  const unread = inbox.data?.unread ?? 0;
+  return (
+    <NavLink to="/notifications" className="cart-link">
+      Notifications{unread > 0 && <span className="count" aria-label={`${unread} unread`}>{unread}</span>}
+    </NavLink>
+  );
+}
+
 function CartLink() {
   const cart = useCart();
   const count = cart.data?.items.reduce((sum, line) => sum + line.quantity, 0) ?? 0;
@@ -69,6 +80,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <nav aria-label="Main">
           <NavLink to="/track">Track an order</NavLink>
           {user && <NavLink to="/orders">Orders</NavLink>}
+          {user && <NotificationsLink />}
           {user ? (
             <>
               <NavLink to="/account">Account</NavLink>

@@ -15,6 +15,7 @@ const TrackPage = lazy(() => import("./TrackPage"));
 const SignInPage = lazy(() => import("./SignInPage"));
 const SignUpPage = lazy(() => import("./SignUpPage"));
 const AccountPage = lazy(() => import("./AccountPage"));
+const NotificationsPage = lazy(() => import("./NotificationsPage"));
 const NotFoundPage = lazy(() => import("./NotFoundPage"));
 const ContentPage = lazy(() => import("./ContentPage"));
 
@@ -35,6 +36,7 @@ export default function ShopRoutes() {
           <Route path="signin" element={<SignInPage />} />
           <Route path="signup" element={<SignUpPage />} />
           <Route path="account" element={<AccountPage />} />
+          <Route path="notifications" element={<NotificationsPage />} />
           <Route path="pages/:slug" element={<ContentPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
