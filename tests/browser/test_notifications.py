@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible, open_signed_in, screenshot, tokens_for
-from tests.browser.shop_data import add_product, new_customer_login, new_shop, word
+from tests.browser.shop_data import (
+    add_product,
+    new_customer_login,
+    new_shop,
+    new_shop_login,
+    word,
+)
 from tests.conftest import new_staff
 from tests.test_delivery import place_order, shipment_of
 
@@ -57,3 +63,19 @@ def test_a_buyer_reads_their_orders_news_as_it_happens(page: Page, base_url, gat
     # The title links to the order's page.
     items.first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/orders/{order_id}$"))
+
+
+def test_a_seller_finds_their_new_orders_in_the_inbox_from_the_dashboard(
+    page: Page, base_url, gateway, admin
+):
+    email, seller, _ = new_shop_login(gateway, admin, f"Inbox Shop {word()}")
+    product = add_product(gateway, seller, f"Mug {word()}", price="9.00")
+    _, buyer = new_customer_login(gateway)
+    order_id = place_order(gateway, buyer, product)["order_id"]
+
+    open_signed_in(page, f"{base_url}/seller", tokens_for(gateway, email))
+    page.get_by_role("navigation", name="Seller").get_by_role("link", name="Notifications").click()
+    expect(page).to_have_url(re.compile(r"/notifications$"))
+    items = page.get_by_role("list", name="Notifications").get_by_role("listitem")
+    expect(items.first).to_contain_text(f"New order: Order {order_id[:8]}")
+    expect(page.get_by_label("New order for your shop: by e-mail")).to_be_checked()

@@ -18,6 +18,8 @@ const SELLER: Face = {
     { to: "/seller/stock", label: "Stock" },
     { to: "/seller/offers", label: "Offers" },
     { to: "/seller/orders", label: "Orders" },
+    // The shop's inbox: new orders and low stock (the storefront's page, for every role).
+    { to: "/notifications", label: "Notifications" },
   ],
   probe: () => api.myProducts(1, 1),
 };
