@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
-from souk_kit.pagination import page_of
+from souk_kit.pagination import paginate
 from souk_kit.validation import validate
 
 from services.activity.models import Notification
@@ -45,10 +45,15 @@ def preference_out(preference: notifications.Preference) -> PreferenceOut:
 def list_notifications(query: NotificationQuery) -> Any:
     """The caller's notifications, newest first (`?unread=true`: only unread ones), with how
     many are unread."""
+    user_id = me()
     with transaction() as session:
-        found, total, unread = notifications.inbox(session, me(), query)
-        items = [notification_out(n).model_dump(mode="json") for n in found]
-    return page_of(items, query, total, unread=unread)
+        page = paginate(
+            session,
+            notifications.inbox(user_id, query.unread),
+            query,
+            lambda n: notification_out(n).model_dump(mode="json"),
+        )
+        return {**page, "unread": notifications.unread_count(session, user_id)}
 
 
 @inbox.post("/<notification_id>/read")

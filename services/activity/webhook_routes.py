@@ -7,7 +7,7 @@ from flask import Blueprint, current_app
 from souk_kit.auth import requires
 from souk_kit.background import wake
 from souk_kit.db import transaction
-from souk_kit.pagination import PageQuery, page_of
+from souk_kit.pagination import PageQuery, paginate
 from souk_kit.validation import validate
 
 from services.activity.models import WebhookDelivery, WebhookEndpoint
@@ -33,9 +33,7 @@ def resolver() -> webhooks.Resolver:
     return resolve
 
 
-def webhook_out(
-    endpoint: WebhookEndpoint, last: WebhookDelivery | None, model: type[WebhookOut] = WebhookOut
-) -> Any:
+def webhook_out(endpoint: WebhookEndpoint, last: WebhookDelivery | None) -> WebhookOut:
     last_out = None
     if last is not None and last.last_attempt_at is not None:
         last_out = LastDeliveryOut(
@@ -45,12 +43,17 @@ def webhook_out(
             error=last.last_error,
             delivered=last.delivered_at is not None,
         )
-    fields = {
-        name: getattr(endpoint, name)
-        for name in model.model_fields
-        if name != "last_delivery" and hasattr(endpoint, name)
-    }
-    return model(**fields, last_delivery=last_out)
+    return WebhookOut(
+        id=endpoint.id,
+        url=endpoint.url,
+        events=endpoint.events,
+        description=endpoint.description,
+        active=endpoint.active,
+        disabled_reason=endpoint.disabled_reason,
+        failures_in_a_row=endpoint.failures_in_a_row,
+        created_at=endpoint.created_at,
+        last_delivery=last_out,
+    )
 
 
 def listed(session: Any, endpoints: Sequence[WebhookEndpoint]) -> list[WebhookOut]:
@@ -84,7 +87,8 @@ def register(body: WebhookBody) -> Any:
     resolves to a loopback, private or link-local address → 400; more than 10 → 409."""
     with transaction() as session:
         endpoint = webhooks.register(session, me(), body, settings(), resolver())
-        return webhook_out(endpoint, None, NewWebhookOut), 201
+        shown = webhook_out(endpoint, None).model_dump()
+        return NewWebhookOut(**shown, secret=endpoint.secret), 201
 
 
 @shop_hooks.get("")
@@ -113,8 +117,7 @@ def list_deliveries(endpoint_id: str, query: PageQuery) -> Any:
     next attempt is due."""
     with transaction() as session:
         endpoint = webhooks.endpoint_of(session, me(), endpoint_id)
-        found, total = webhooks.deliveries_of(session, endpoint, query.per_page, query.offset)
-        return page_of([delivery_out(d) for d in found], query, total)
+        return paginate(session, webhooks.deliveries_of(endpoint), query, delivery_out)
 
 
 @shop_hooks.post("/<endpoint_id>/enable")

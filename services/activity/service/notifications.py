@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from souk_kit.errors import NotFoundError
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import Select, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.activity.models import Notification, NotificationPreference, OutgoingEmail
-from services.activity.schemas import LiveEventIn, NotificationQuery
+from services.activity.schemas import LiveEventIn
 
 # Kind → what the settings page calls it, for each role that receives it.
 BUYER_KINDS = {
@@ -91,8 +91,12 @@ def _order_draft(user_id: uuid.UUID, data: Mapping[str, Any]) -> Draft | None:
 
 def _new_order_draft(user_id: uuid.UUID, data: Mapping[str, Any]) -> Draft:
     order_id = str(data.get("order_id", ""))
-    lines = data.get("lines") or []
-    sold = ", ".join(f"{line.get('quantity')} × {line.get('name')}" for line in lines)
+    lines = data.get("lines")
+    sold = ", ".join(
+        f"{line.get('quantity')} × {line.get('name')}"
+        for line in (lines if isinstance(lines, list) else [])
+        if isinstance(line, dict)
+    )
     return Draft(
         user_id,
         "new_order",
@@ -223,30 +227,19 @@ def create(
     return len(queued)
 
 
-def inbox(
-    session: Session, user_id: uuid.UUID, query: NotificationQuery
-) -> tuple[list[Notification], int, int]:
-    """One page of the user's notifications, newest first, with the total and unread count."""
+def inbox(user_id: uuid.UUID, unread_only: bool) -> Select[tuple[Notification]]:
+    """The user's notifications (or only the unread ones), newest first."""
     mine = select(Notification).where(Notification.user_id == user_id)
-    if query.unread:
+    if unread_only:
         mine = mine.where(Notification.read_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(mine.subquery())) or 0
-    unread = (
-        total
-        if query.unread
-        else session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
+    return mine.order_by(Notification.created_at.desc(), Notification.id.desc())
+
+
+def unread_count(session: Session, user_id: uuid.UUID) -> int:
+    unread = select(func.count()).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
     )
-    page = session.scalars(
-        mine.order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(query.per_page)
-        .offset(query.offset)
-    ).all()
-    return list(page), total, unread
+    return session.scalar(unread) or 0
 
 
 def mark_read(session: Session, user_id: uuid.UUID, raw_id: str) -> Notification:
@@ -313,19 +306,13 @@ def choose(
     kinds = KINDS_BY_ROLE.get(role, {})
     if kind not in kinds:
         raise NotFoundError(f"No notification kind {kind!r} for a {role}")
-    current = next(p for p in preferences(session, user_id, role) if p.kind == kind)
-    chosen = Preference(
-        kind,
-        kinds[kind],
-        current.inbox if inbox is None else inbox,
-        current.email if email is None else email,
-    )
-    session.execute(
+    # One upsert of only the switches sent, so two choices made at once both hold.
+    given = {k: v for k, v in (("inbox", inbox), ("email", email)) if v is not None}
+    row = session.execute(
         insert(NotificationPreference)
-        .values(user_id=user_id, kind=kind, inbox=chosen.inbox, email=chosen.email)
-        .on_conflict_do_update(
-            index_elements=["user_id", "kind"],
-            set_={"inbox": chosen.inbox, "email": chosen.email},
-        )
-    )
+        .values(user_id=user_id, kind=kind, **{"inbox": True, "email": True, **given})
+        .on_conflict_do_update(index_elements=["user_id", "kind"], set_=given)
+        .returning(NotificationPreference.inbox, NotificationPreference.email)
+    ).one()
+    chosen = Preference(kind, kinds[kind], row.inbox, row.email)
     return chosen

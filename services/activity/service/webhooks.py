@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import requests
 from souk_kit.db import Database
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
@@ -117,6 +117,8 @@ def register(
         raise ValidationError(
             "The request body is not valid", details={"fields": {"url": str(error)}}
         ) from None
+    # One registration per shop at a time, so two at once cannot pass the limit together.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext(str(seller_id)))))
     count = session.scalar(
         select(func.count())
         .select_from(WebhookEndpoint)
@@ -202,17 +204,13 @@ def last_deliveries(
     return {d.endpoint_id: d for d in session.scalars(latest)}
 
 
-def deliveries_of(
-    session: Session, endpoint: WebhookEndpoint, limit: int, offset: int
-) -> tuple[list[WebhookDelivery], int]:
-    mine = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    total = session.scalar(select(func.count()).select_from(mine.subquery())) or 0
-    page = session.scalars(
-        mine.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-        .limit(limit)
-        .offset(offset)
+def deliveries_of(endpoint: WebhookEndpoint) -> Select[tuple[WebhookDelivery]]:
+    """The endpoint's deliveries, newest first."""
+    return (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
     )
-    return list(page), total
 
 
 # ----------------------------------------------------------------- deliveries from live events
