@@ -1,4 +1,3 @@
 """The small library every Souk service imports: app factory pieces, database, auth, errors."""
 
 SERVICES = ("auth", "products", "cart", "orders", "inventory", "reviews", "shipping", "activity")
-ROLES = ("customer", "seller", "courier", "admin")

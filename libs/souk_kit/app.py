@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from flask import Blueprint, Flask, Response, jsonify
@@ -16,6 +16,7 @@ from souk_kit.errors import DependencyError, register_error_handlers
 from souk_kit.http import ServiceClient, internal_blueprint
 from souk_kit.observability import configure_logging, init_observability, metrics_response
 from souk_kit.openapi import build_openapi
+from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin, init_outbox
 from souk_kit.settings import ServiceSettings
 
 
@@ -57,9 +58,17 @@ def create_service_app(
     settings: ServiceSettings,
     blueprints: Iterable[Blueprint],
     *,
+    internal: Blueprint | None = None,
+    clients: object | None = None,
+    outbox: type[OutboxMixin] | None = None,
+    processed: type[ProcessedMessageMixin] | None = None,
     revocation_source: RevocationSource | None = None,
     max_body_bytes: int = 1024 * 1024,
 ) -> Flask:
+    """A service's app: its public `blueprints` and its `internal` one (made with
+    `internal_blueprint`), the `clients` it calls other services with (read back with
+    `clients_of`), its `outbox` relay and, for a receiver, the pruning of its `processed`
+    message ids; JSON errors, logs, metrics, health and the OpenAPI document come with it."""
     configure_logging(name)
     app = Flask(f"souk.{name}")
     app.json = SoukJSONProvider(app)
@@ -74,8 +83,12 @@ def create_service_app(
     init_observability(app, name)
     database = init_db(app, settings)
     init_auth(app, settings, revocation_source or revocations_from_auth(settings))
-    for blueprint in blueprints:
+    for blueprint in [*blueprints, *([internal] if internal else [])]:
         app.register_blueprint(blueprint)
+    if clients is not None:
+        use_clients(app, clients)
+    if outbox is not None:
+        init_outbox(app, database, outbox, settings, processed=processed)
 
     @app.get(f"/api/{name}/health")
     def health() -> Any:
@@ -89,7 +102,7 @@ def create_service_app(
     def openapi() -> Any:
         return build_openapi(app, name)
 
-    monitoring = internal_blueprint(name, settings, suffix="monitoring")
+    monitoring = internal_blueprint(name, suffix="monitoring")
 
     @monitoring.get("/metrics")
     def metrics() -> Response:
@@ -101,6 +114,28 @@ def create_service_app(
     return app
 
 
-def settings_of(app: Flask) -> ServiceSettings:
-    settings: ServiceSettings = app.config["SOUK_SETTINGS"]
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def settings_of(app: Flask, kind: type[S]) -> S:
+    """The app's settings as the service's own class: `settings_of(current_app, CartSettings)`."""
+    settings = app.config["SOUK_SETTINGS"]
+    if not isinstance(settings, kind):
+        raise TypeError(f"{app.name} runs with {type(settings).__name__}, not {kind.__name__}")
     return settings
+
+
+C = TypeVar("C")
+
+
+def use_clients(app: Flask, clients: object) -> None:
+    """The clients the app calls other services with (service tests give it fakes)."""
+    app.extensions["souk_clients"] = clients
+
+
+def clients_of(app: Flask, kind: type[C]) -> C:
+    """The clients the app was made with: `clients_of(current_app, Clients).products`."""
+    clients = app.extensions.get("souk_clients")
+    if not isinstance(clients, kind):
+        raise TypeError(f"{app.name} was made with {type(clients).__name__}, not {kind.__name__}")
+    return clients

@@ -10,6 +10,7 @@ import functools
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,9 +32,18 @@ RevocationSource = Callable[[str | None], tuple[list[str], str | None]]
 
 @dataclass(frozen=True)
 class Identity:
-    user_id: str
+    user_id: uuid.UUID
     role: str
     session_id: str
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> "Identity":
+        """The caller a verified token names; a subject that is not a user id is refused."""
+        try:
+            user_id = uuid.UUID(str(claims["sub"]))
+        except ValueError:
+            raise UnauthorizedError("The token does not name a user") from None
+        return cls(user_id, str(claims.get("role", "")), str(claims.get("sid", "")))
 
 
 class RevocationSet:
@@ -113,8 +123,7 @@ def init_auth(app: Flask, settings: ServiceSettings, revocation_source: Revocati
 
 
 def _identity_from_token() -> Identity:
-    claims = get_jwt()
-    identity = Identity(str(claims["sub"]), str(claims.get("role", "")), str(claims.get("sid", "")))
+    identity = Identity.from_claims(get_jwt())
     g.identity = identity
     return identity
 
@@ -137,10 +146,9 @@ def verify_access_token(raw: str, public_key: str, revoked: RevocationSet) -> Ve
         raise UnauthorizedError("The token has expired") from None
     except pyjwt.PyJWTError:
         raise UnauthorizedError("The token is not valid") from None
-    session_id = str(claims.get("sid", ""))
-    if claims.get("type") != "access" or revoked.holds(session_id):
+    identity = Identity.from_claims(claims)
+    if claims.get("type") != "access" or revoked.holds(identity.session_id):
         raise UnauthorizedError("The session has ended; sign in again")
-    identity = Identity(str(claims["sub"]), str(claims.get("role", "")), session_id)
     return VerifiedToken(identity, float(claims["exp"]))
 
 
@@ -185,6 +193,10 @@ def maybe_identity() -> Identity | None:
     return g.get("identity")
 
 
-def revocations() -> RevocationSet:
-    revocation_set: RevocationSet = current_app.extensions["souk_revocations"]
+def revocations_of(app: Flask) -> RevocationSet:
+    revocation_set: RevocationSet = app.extensions["souk_revocations"]
     return revocation_set
+
+
+def revocations() -> RevocationSet:
+    return revocations_of(current_app)

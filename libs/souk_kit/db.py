@@ -10,6 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from souk_kit.settings import ServiceSettings
 
 
+def connection_options(settings: ServiceSettings) -> list[str]:
+    options = ["-c timezone=UTC"]
+    if settings.db_generic_plans:
+        options.append("-c plan_cache_mode=force_generic_plan")
+    return options
+
+
 class Database:
     def __init__(self, settings: ServiceSettings) -> None:
         self.engine: Engine = create_engine(
@@ -17,7 +24,7 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_recycle=1800,
-            connect_args={"options": "-c timezone=UTC"},
+            connect_args={"options": " ".join(connection_options(settings))},
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -29,6 +36,13 @@ class Database:
 
     def new_session(self) -> Session:
         return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session of its own, committed when the block ends (rolled back on any error): for
+        work outside a request, such as background tasks."""
+        with self._sessions() as session, session.begin():
+            yield session
 
     def ping(self) -> None:
         with self.new_session() as session:
@@ -48,9 +62,14 @@ def init_db(app: Flask, settings: ServiceSettings) -> Database:
     return database
 
 
-def database() -> Database:
-    db: Database = current_app.extensions["souk_db"]
+def database_of(app: Flask) -> Database:
+    db: Database = app.extensions["souk_db"]
     return db
+
+
+def database() -> Database:
+    """The current app's database."""
+    return database_of(current_app)
 
 
 def get_session() -> Session:

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import requests
-from flask import Blueprint, g, has_request_context, request
+from flask import Blueprint, current_app, g, has_request_context, request
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -158,15 +158,15 @@ class ServiceClient:
         return self.request("POST", path, json=json, idempotency_key=idempotency_key)
 
 
-def internal_blueprint(
-    service: str, settings: ServiceSettings, *, suffix: str = "internal"
-) -> Blueprint:
-    """A blueprint under `/internal/<service>` that only other services (with the token) reach."""
+def internal_blueprint(service: str, *, suffix: str = "internal") -> Blueprint:
+    """A blueprint under `/internal/<service>` that only other services (with the app's
+    service token) reach; anyone else gets a 404, as if it were not there."""
     blueprint = Blueprint(f"{service}_{suffix}", __name__, url_prefix=f"/internal/{service}")
-    expected = settings.service_token.get_secret_value().encode()
 
     @blueprint.before_request
     def require_service_token() -> None:
+        settings: ServiceSettings = current_app.config["SOUK_SETTINGS"]
+        expected = settings.service_token.get_secret_value().encode()
         sent = request.headers.get(SERVICE_TOKEN_HEADER, "").encode()
         if not hmac.compare_digest(sent, expected):
             raise NotFoundError()

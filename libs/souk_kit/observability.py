@@ -77,7 +77,7 @@ def init_observability(app: Flask, service: str) -> None:
                 "fields": {
                     "service": service,
                     "request_id": g.get("request_id"),
-                    "user_id": identity.user_id if identity else None,
+                    "user_id": str(identity.user_id) if identity else None,
                     "method": request.method,
                     "route": route,
                     "status": response.status_code,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, has_request_context
+from flask import Flask, Response, g, has_request_context
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
@@ -162,7 +162,7 @@ class OutboxRelay:
     def deliver_due(self) -> int:
         """Deliver one batch of due messages; returns how many were delivered."""
         model = self._model
-        with self._database.new_session() as session, session.begin():
+        with self._database.transaction() as session:
             due = session.scalars(
                 select(model)
                 .where(model.next_attempt_at <= func.now(), model.dead_at.is_(None))
@@ -176,7 +176,7 @@ class OutboxRelay:
         """Deliver these messages now, due or not; returns how many were delivered. Waits for
         a relay round that holds any of them (it delivers them, or leaves them here to try)."""
         model = self._model
-        with self._database.new_session() as session, session.begin():
+        with self._database.transaction() as session:
             messages = session.scalars(
                 select(model)
                 .where(model.event_id.in_(list(event_ids)), model.dead_at.is_(None))
@@ -267,7 +267,7 @@ def init_outbox(
 
         def forget() -> None:
             while True:
-                with database.new_session() as session, session.begin():
+                with database.transaction() as session:
                     if forget_processed(session, receiver, settings.processed_keep_days) == 0:
                         return
 
@@ -293,25 +293,20 @@ def init_outbox(
     return relay
 
 
-def outbox_relay() -> OutboxRelay:
-    relay: OutboxRelay = current_app.extensions["souk_outbox"]
-    return relay
-
-
 def record_event(
     session: Session,
     model: type[OutboxMixin],
     event_type: str,
     *,
-    user_id: str | None = None,
-    product_id: str | None = None,
+    user_id: uuid.UUID | str | None = None,
+    product_id: uuid.UUID | str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
     """Queue a server-side activity event (`order_placed`, `login`, …) for the activity service."""
     payload = {
         "type": event_type,
-        "user_id": user_id,
-        "product_id": product_id,
+        "user_id": str(user_id) if user_id else None,
+        "product_id": str(product_id) if product_id else None,
         "metadata": metadata or {},
         "at": datetime.now().astimezone().isoformat(),
     }

@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     )
     db_pool_size: int = 5
     db_max_overflow: int = 10
+    # Plan prepared statements once, generically, instead of again for each run's values (a
+    # service that prepares only statements whose plan fits every value turns this on).
+    db_generic_plans: bool = False
     internal_url: str = "http://127.0.0.1:8081"
     # Required: without it a service would start, refuse every internal call with a 404 and
     # read each refusal as "nothing there" (orders would see every cart empty).

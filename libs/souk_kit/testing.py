@@ -22,7 +22,7 @@ from flask_jwt_extended import JWTManager, create_access_token
 from sqlalchemy import MetaData, create_engine
 
 from souk_kit.auth import RevocationSet
-from souk_kit.db import Database
+from souk_kit.db import database_of
 from souk_kit.migrations import upgrade_all
 
 SERVICE_TOKEN = "test-service-token"
@@ -115,7 +115,7 @@ def make_service_app(
         app.config["TESTING"] = True
         if fake_revocations:
             app.extensions["souk_revocations"] = RevocationSet(revoked_sessions, 0.0, 3600.0)
-        database: Database = app.extensions["souk_db"]
+        database = database_of(app)
         connection = database.engine.connect()
         outer = connection.begin()
         # Every test's writes stay uncommitted until its end, so a test that waits on another

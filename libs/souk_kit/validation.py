@@ -1,6 +1,7 @@
 """Request validation at the edge with pydantic; the same models feed the OpenAPI document."""
 
 import functools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import UnionType
@@ -10,7 +11,7 @@ from flask import current_app, request
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from souk_kit.errors import UnsupportedMediaTypeError, ValidationError
+from souk_kit.errors import ApiError, NotFoundError, UnsupportedMediaTypeError, ValidationError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +56,27 @@ def parse_model(model: type[BaseModel], data: Any, what: str) -> Any:
         raise ValidationError(
             f"The {what} is not valid", details={"fields": field_errors(error)}
         ) from None
+
+
+def maybe_uuid(raw: Any) -> uuid.UUID | None:
+    """`raw` as a UUID, or None when it is not one (for lookups that skip what cannot exist)."""
+    if isinstance(raw, uuid.UUID):
+        return raw
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+def parse_uuid(
+    raw: str | uuid.UUID, not_found: ApiError | type[ApiError] = NotFoundError
+) -> uuid.UUID:
+    """An id from a path or a message as a UUID; anything else raises `not_found` (an id
+    that cannot exist names nothing, so it is not found rather than invalid)."""
+    parsed = maybe_uuid(raw)
+    if parsed is None:
+        raise not_found() if isinstance(not_found, type) else not_found
+    return parsed
 
 
 MAX_JSON_DEPTH = 64

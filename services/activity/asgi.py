@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from a2wsgi import WSGIMiddleware
-from souk_kit.auth import RevocationSet
-from souk_kit.db import Database
+from souk_kit.auth import revocations_of
+from souk_kit.db import database_of
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from uvicorn_worker import UvicornWorker
@@ -37,8 +37,8 @@ class StreamWorker(UvicornWorker):
 def create_app(settings: ActivitySettings | None = None) -> Starlette:
     settings = settings or ActivitySettings()
     flask_app = create_flask_app(settings)
-    database: Database = flask_app.extensions["souk_db"]
-    revocations: RevocationSet = flask_app.extensions["souk_revocations"]
+    database = database_of(flask_app)
+    revocations = revocations_of(flask_app)
     hub = LiveHub(database, revocations, settings.revocation_refresh_seconds)
 
     @asynccontextmanager

@@ -1,7 +1,9 @@
 """The services activity asks: products, for names and prices of listed products, and auth,
 for the e-mail addresses notifications are sent to.
 
-Routes find them in `app.extensions` so tests can put fakes in their place.
+The app is made with `http_clients(settings)`; routes reach them through `clients()`, and
+service tests give the app fakes with the same methods. The name service that webhook
+addresses are checked with counts among them.
 """
 
 import uuid
@@ -11,10 +13,12 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from flask import current_app
+from souk_kit.app import clients_of
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 
-from services.activity.service.mailer import Contact
+from services.activity.service.mailer import Contact, Contacts
+from services.activity.service.webhooks import Resolver, resolve
 
 CENT = Decimal("0.01")
 
@@ -73,6 +77,16 @@ class AuthClient:
         }
 
 
-def products() -> Products:
-    client: Products = current_app.extensions["activity_products"]
-    return client
+@dataclass
+class Clients:
+    products: Products
+    contacts: Contacts
+    dns: Resolver = resolve
+
+
+def http_clients(settings: ServiceSettings) -> Clients:
+    return Clients(ProductsClient(settings), AuthClient(settings).contacts)
+
+
+def clients() -> Clients:
+    return clients_of(current_app, Clients)

@@ -1,6 +1,5 @@
 """`/api/notifications`: the caller's inbox and their choice of what they are told."""
 
-import uuid
 from typing import Any
 
 from flask import Blueprint
@@ -10,7 +9,6 @@ from souk_kit.pagination import paginate
 from souk_kit.validation import validate
 
 from services.activity.models import Notification
-from services.activity.routes import caller_id
 from services.activity.schemas import (
     MarkedOut,
     NotificationOut,
@@ -23,12 +21,6 @@ from services.activity.schemas import (
 from services.activity.service import notifications
 
 inbox = Blueprint("notifications", __name__, url_prefix="/api/notifications")
-
-
-def me() -> uuid.UUID:
-    user_id = caller_id()
-    assert user_id is not None  # every route here requires a signed-in caller
-    return user_id
 
 
 def notification_out(notification: Notification) -> NotificationOut:
@@ -45,7 +37,7 @@ def preference_out(preference: notifications.Preference) -> PreferenceOut:
 def list_notifications(query: NotificationQuery) -> Any:
     """The caller's notifications, newest first (`?unread=true`: only unread ones), with how
     many are unread."""
-    user_id = me()
+    user_id = current_identity().user_id
     with transaction() as session:
         page = paginate(
             session,
@@ -62,7 +54,9 @@ def list_notifications(query: NotificationQuery) -> Any:
 def mark_read(notification_id: str) -> Any:
     """Mark one notification read; another user's (or an unknown id) is 404."""
     with transaction() as session:
-        return notification_out(notifications.mark_read(session, me(), notification_id))
+        return notification_out(
+            notifications.mark_read(session, current_identity().user_id, notification_id)
+        )
 
 
 @inbox.post("/read-all")
@@ -71,7 +65,7 @@ def mark_read(notification_id: str) -> Any:
 def mark_all_read() -> Any:
     """Mark every unread notification of the caller read; answers how many were."""
     with transaction() as session:
-        return MarkedOut(marked=notifications.mark_all_read(session, me()))
+        return MarkedOut(marked=notifications.mark_all_read(session, current_identity().user_id))
 
 
 @inbox.get("/preferences")
@@ -81,7 +75,9 @@ def list_preferences() -> Any:
     """Each kind the caller's role is told of, with its inbox and e-mail switches (on until
     turned off). Buyers: their orders' steps; sellers: new orders and low stock."""
     with transaction() as session:
-        found = notifications.preferences(session, me(), current_identity().role)
+        found = notifications.preferences(
+            session, current_identity().user_id, current_identity().role
+        )
     return PreferencesOut(items=[preference_out(p) for p in found])
 
 
@@ -92,6 +88,11 @@ def choose(kind: str, body: PreferenceBody) -> Any:
     """Turn one kind's inbox and/or e-mail on or off; a kind the role is not told of is 404."""
     with transaction() as session:
         chosen = notifications.choose(
-            session, me(), current_identity().role, kind, inbox=body.inbox, email=body.email
+            session,
+            current_identity().user_id,
+            current_identity().role,
+            kind,
+            inbox=body.inbox,
+            email=body.email,
         )
     return preference_out(chosen)

@@ -6,12 +6,13 @@ from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.background import wake
 from souk_kit.db import transaction
-from souk_kit.errors import DependencyError, UnauthorizedError
+from souk_kit.errors import DependencyError
+from souk_kit.http import internal_blueprint
 from souk_kit.outbox import RelayBatch
 from souk_kit.validation import parse_model, validate
 
 from services.activity import service
-from services.activity.clients import ProductFacts, products
+from services.activity.clients import ProductFacts, clients
 from services.activity.models import Event
 from services.activity.schemas import (
     AcceptedOut,
@@ -35,6 +36,7 @@ from services.activity.service import live, notifications, webhooks
 from services.activity.settings import ActivitySettings
 
 public = Blueprint("activity", __name__, url_prefix="/api/activity")
+internal = internal_blueprint("activity")
 
 RECENT_LIMIT = 20
 RECOMMENDATION_LIMIT = 10
@@ -43,22 +45,6 @@ SPARE = 10
 # The periodic tasks that send what the live events queue (woken when they queue some).
 MAILER = "mailer"
 WEBHOOK_SENDER = "webhooks"
-
-
-def settings() -> ActivitySettings:
-    activity_settings = settings_of(current_app)
-    assert isinstance(activity_settings, ActivitySettings)
-    return activity_settings
-
-
-def caller_id() -> uuid.UUID | None:
-    identity = maybe_identity()
-    if identity is None:
-        return None
-    try:
-        return uuid.UUID(identity.user_id)
-    except ValueError:
-        raise UnauthorizedError("The token is not valid") from None
 
 
 def limiter() -> service.FixedWindowLimiter:
@@ -80,7 +66,7 @@ def event_out(event: Event) -> dict[str, Any]:
 def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductFacts] | None:
     """Names and prices in one batch call; None when the catalogue does not answer."""
     try:
-        return products().batch(ids)
+        return clients().products.batch(ids)
     except DependencyError:
         return None
 
@@ -114,11 +100,14 @@ def post_event(body: ClientEventBody) -> Any:
     """Record a client event (`product_view`, `search`, `product_click`); the user comes from
     the token when one is sent. Server-side types → 400; metadata over 20 keys or nested more
     than 8 deep → 400, over 2 KB → 413; more than the per-minute limit per user (or IP) → 429."""
-    user_id = caller_id()
+    identity = maybe_identity()
+    user_id = identity.user_id if identity else None
     client_ip = request.headers.get("X-Real-IP") or request.remote_addr or "unknown"
     limiter().hit(f"user:{user_id}" if user_id else f"ip:{client_ip}")
     with transaction() as session:
-        event_id = service.record_client_event(session, settings(), user_id, body)
+        event_id = service.record_client_event(
+            session, settings_of(current_app, ActivitySettings), user_id, body
+        )
     return AcceptedOut(event_id=event_id), 202
 
 
@@ -127,9 +116,7 @@ def post_event(body: ClientEventBody) -> Any:
 @validate(responses={200: RecentOut})
 def my_recent_views() -> Any:
     """The products the caller viewed most recently, each once, newest first (at most 20)."""
-    current_identity()
-    user_id = caller_id()
-    assert user_id is not None
+    user_id = current_identity().user_id
     with transaction() as session:
         views = service.recent_views(session, user_id, RECENT_LIMIT + SPARE)
     known = catalogue([product_id for product_id, _ in views])
@@ -160,7 +147,9 @@ def list_events(query: EventQuery) -> Any:
 def stats(query: StatsQuery) -> Any:
     """Counts by type and UTC day in `[from, to)` (default: the last 30 days) and the
     product_view → add_to_cart → order_placed funnel as events and distinct users."""
-    start, end = service.resolve_range(settings(), query.from_, query.to)
+    start, end = service.resolve_range(
+        settings_of(current_app, ActivitySettings), query.from_, query.to
+    )
     with transaction() as session:
         result = service.activity_stats(session, start, end)
     return StatsOut.model_validate(result).model_dump(mode="json", by_alias=True)
@@ -173,7 +162,10 @@ def recommendations(query: RecommendationQuery) -> Any:
     `product_id`, best first (at most 10); purchases weigh more than views."""
     with transaction() as session:
         found = service.recommendations(
-            session, settings(), query.product_id, RECOMMENDATION_LIMIT + SPARE
+            session,
+            settings_of(current_app, ActivitySettings),
+            query.product_id,
+            RECOMMENDATION_LIMIT + SPARE,
         )
     known = catalogue([r.product_id for r in found])
     items = [
@@ -190,39 +182,37 @@ def recommendations(query: RecommendationQuery) -> Any:
     return RecommendationsOut(product_id=query.product_id, items=items[:RECOMMENDATION_LIMIT])
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.post("/events")
-    @validate(body=RelayBatch, responses={200: BatchOut})
-    def receive_events(body: RelayBatch) -> Any:
-        """Events from every service's outbox; each is stored once however often it comes."""
-        with transaction() as session:
-            applied, skipped = service.ingest_batch(session, body.messages)
-        return BatchOut(received=len(body.messages), applied=applied, skipped=skipped)
+@internal.post("/events")
+@validate(body=RelayBatch, responses={200: BatchOut})
+def receive_events(body: RelayBatch) -> Any:
+    """Events from every service's outbox; each is stored once however often it comes."""
+    with transaction() as session:
+        applied, skipped = service.ingest_batch(session, body.messages)
+    return BatchOut(received=len(body.messages), applied=applied, skipped=skipped)
 
-    @internal.post("/live")
-    @validate(body=RelayBatch, responses={200: LiveBatchOut})
-    def receive_live_events(body: RelayBatch) -> Any:
-        """Live updates from the services' outboxes, streamed to their users; a malformed one
-        is refused (400) and its sender sets it aside."""
-        events = [
-            (m.event_id, parse_model(LiveEventIn, m.payload, "live event")) for m in body.messages
-        ]
-        names = product_names(notifications.low_stock_products([e for _, e in events]))
-        activity_settings = settings()
-        with transaction() as session:
-            stored = live.store(session, events)
-            emails = notifications.create(
-                session,
-                stored,
-                names,
-                email_on=bool(activity_settings.smtp_host),
-                public_url=activity_settings.public_url,
-            )
-            deliveries = webhooks.queue(session, stored)
-        if emails:
-            wake(current_app, MAILER)
-        if deliveries:
-            wake(current_app, WEBHOOK_SENDER)
-        return LiveBatchOut(received=len(events), applied=len(stored))
 
-    return internal
+@internal.post("/live")
+@validate(body=RelayBatch, responses={200: LiveBatchOut})
+def receive_live_events(body: RelayBatch) -> Any:
+    """Live updates from the services' outboxes, streamed to their users; a malformed one
+    is refused (400) and its sender sets it aside."""
+    events = [
+        (m.event_id, parse_model(LiveEventIn, m.payload, "live event")) for m in body.messages
+    ]
+    names = product_names(notifications.low_stock_products([e for _, e in events]))
+    activity_settings = settings_of(current_app, ActivitySettings)
+    with transaction() as session:
+        stored = live.store(session, events)
+        emails = notifications.create(
+            session,
+            stored,
+            names,
+            email_on=bool(activity_settings.smtp_host),
+            public_url=activity_settings.public_url,
+        )
+        deliveries = webhooks.queue(session, stored)
+    if emails:
+        wake(current_app, MAILER)
+    if deliveries:
+        wake(current_app, WEBHOOK_SENDER)
+    return LiveBatchOut(received=len(events), applied=len(stored))

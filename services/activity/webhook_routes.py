@@ -4,15 +4,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, current_app
-from souk_kit.auth import requires
+from souk_kit.app import settings_of
+from souk_kit.auth import current_identity, requires
 from souk_kit.background import wake
 from souk_kit.db import transaction
 from souk_kit.pagination import PageQuery, paginate
 from souk_kit.validation import validate
 
+from services.activity.clients import clients
 from services.activity.models import WebhookDelivery, WebhookEndpoint
-from services.activity.notification_routes import me
-from services.activity.routes import WEBHOOK_SENDER, settings
+from services.activity.routes import WEBHOOK_SENDER
 from services.activity.schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -24,13 +25,9 @@ from services.activity.schemas import (
     WebhooksOut,
 )
 from services.activity.service import webhooks
+from services.activity.settings import ActivitySettings
 
 shop_hooks = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
-
-
-def resolver() -> webhooks.Resolver:
-    resolve: webhooks.Resolver = current_app.extensions.get("activity_resolver", webhooks.resolve)
-    return resolve
 
 
 def webhook_out(endpoint: WebhookEndpoint, last: WebhookDelivery | None) -> WebhookOut:
@@ -86,7 +83,13 @@ def register(body: WebhookBody) -> Any:
     The answer holds the signing secret, shown this once. Not https://, or a host that
     resolves to a loopback, private or link-local address → 400; more than 10 → 409."""
     with transaction() as session:
-        endpoint = webhooks.register(session, me(), body, settings(), resolver())
+        endpoint = webhooks.register(
+            session,
+            current_identity().user_id,
+            body,
+            settings_of(current_app, ActivitySettings),
+            clients().dns,
+        )
         shown = webhook_out(endpoint, None).model_dump()
         return NewWebhookOut(**shown, secret=endpoint.secret), 201
 
@@ -97,7 +100,9 @@ def register(body: WebhookBody) -> Any:
 def list_endpoints() -> Any:
     """The caller's endpoints (without their secrets), each with its last delivery attempt."""
     with transaction() as session:
-        return WebhooksOut(items=listed(session, webhooks.endpoints_of(session, me())))
+        return WebhooksOut(
+            items=listed(session, webhooks.endpoints_of(session, current_identity().user_id))
+        )
 
 
 @shop_hooks.get("/<endpoint_id>")
@@ -105,7 +110,9 @@ def list_endpoints() -> Any:
 @validate(responses={200: WebhookOut})
 def show_endpoint(endpoint_id: str) -> Any:
     with transaction() as session:
-        [shown] = listed(session, [webhooks.endpoint_of(session, me(), endpoint_id)])
+        [shown] = listed(
+            session, [webhooks.endpoint_of(session, current_identity().user_id, endpoint_id)]
+        )
         return shown
 
 
@@ -116,7 +123,7 @@ def list_deliveries(endpoint_id: str, query: PageQuery) -> Any:
     """The endpoint's deliveries, newest first: attempts, last status and error, and when the
     next attempt is due."""
     with transaction() as session:
-        endpoint = webhooks.endpoint_of(session, me(), endpoint_id)
+        endpoint = webhooks.endpoint_of(session, current_identity().user_id, endpoint_id)
         return paginate(session, webhooks.deliveries_of(endpoint), query, delivery_out)
 
 
@@ -126,7 +133,7 @@ def list_deliveries(endpoint_id: str, query: PageQuery) -> Any:
 def enable(endpoint_id: str) -> Any:
     """Send to a disabled endpoint again; the deliveries that waited are tried at once."""
     with transaction() as session:
-        endpoint = webhooks.enable(session, me(), endpoint_id)
+        endpoint = webhooks.enable(session, current_identity().user_id, endpoint_id)
         [shown] = listed(session, [endpoint])
     wake(current_app, WEBHOOK_SENDER)
     return shown
@@ -138,5 +145,5 @@ def enable(endpoint_id: str) -> Any:
 def delete(endpoint_id: str) -> Any:
     """Delete the endpoint and its deliveries (nothing more is sent to it)."""
     with transaction() as session:
-        webhooks.delete(session, me(), endpoint_id)
+        webhooks.delete(session, current_identity().user_id, endpoint_id)
     return MessageOut(message="Webhook endpoint deleted")

@@ -3,11 +3,9 @@ from datetime import datetime
 from flask import Flask
 from souk_kit.app import create_service_app
 from souk_kit.db import database
-from souk_kit.http import internal_blueprint
-from souk_kit.outbox import init_outbox
 
 from services.auth.models import OutboxMessage
-from services.auth.routes import internal_routes, public
+from services.auth.routes import internal, public
 from services.auth.service import make_hasher, revoked_session_ids
 from services.auth.settings import AuthSettings
 
@@ -20,10 +18,13 @@ def create_app(settings: AuthSettings | None = None) -> Flask:
             cursor = datetime.fromisoformat(since) if since else None
             return revoked_session_ids(session, settings, cursor)
 
-    internal = internal_routes(internal_blueprint("auth", settings))
     app = create_service_app(
-        "auth", settings, [public, internal], revocation_source=revocations_from_database
+        "auth",
+        settings,
+        [public],
+        internal=internal,
+        outbox=OutboxMessage,
+        revocation_source=revocations_from_database,
     )
     app.extensions["auth_hasher"] = make_hasher(settings)
-    init_outbox(app, app.extensions["souk_db"], OutboxMessage, settings)
     return app

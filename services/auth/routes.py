@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -5,8 +6,9 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
-from souk_kit.errors import UnauthorizedError
-from souk_kit.validation import validate
+from souk_kit.errors import NotFoundError, UnauthorizedError
+from souk_kit.http import internal_blueprint
+from souk_kit.validation import parse_uuid, validate
 
 from services.auth import service
 from services.auth.models import User
@@ -32,17 +34,12 @@ from services.auth.schemas import (
 from services.auth.settings import AuthSettings
 
 public = Blueprint("auth", __name__, url_prefix="/api/auth")
+internal = internal_blueprint("auth")
 
 
 def hasher() -> PasswordHasher:
     password_hasher: PasswordHasher = current_app.extensions["auth_hasher"]
     return password_hasher
-
-
-def settings() -> AuthSettings:
-    auth_settings = settings_of(current_app)
-    assert isinstance(auth_settings, AuthSettings)
-    return auth_settings
 
 
 def user_out(user: User) -> UserOut:
@@ -85,7 +82,9 @@ def register(body: RegisterBody) -> Any:
 def login(body: LoginBody) -> Any:
     """Sign in: an access token and a refresh token."""
     with transaction() as session:
-        signed_in = service.sign_in(session, hasher(), settings(), body.email, body.password)
+        signed_in = service.sign_in(
+            session, hasher(), settings_of(current_app, AuthSettings), body.email, body.password
+        )
     if signed_in is None:
         raise UnauthorizedError("Wrong email or password", code="invalid_credentials")
     return tokens_out(signed_in)
@@ -96,7 +95,9 @@ def login(body: LoginBody) -> Any:
 def refresh(body: RefreshBody) -> Any:
     """Trade a refresh token for a new pair; the old refresh token stops working."""
     with transaction() as session:
-        signed_in = service.rotate_refresh_token(session, settings(), body.refresh_token)
+        signed_in = service.rotate_refresh_token(
+            session, settings_of(current_app, AuthSettings), body.refresh_token
+        )
     if signed_in is None:
         raise UnauthorizedError("The refresh token is not valid", code="invalid_refresh_token")
     return tokens_out(signed_in)
@@ -110,6 +111,10 @@ def logout() -> Any:
     with transaction() as session:
         service.revoke_session(session, current_identity().session_id)
     return MessageOut(message="Logged out")
+
+
+def user_key(raw: str) -> uuid.UUID:
+    return parse_uuid(raw, NotFoundError("No such user"))
 
 
 @public.get("/me")
@@ -183,7 +188,7 @@ def create_user(body: UserCreate) -> Any:
 @validate(responses={200: UserOut})
 def get_user(user_id: str) -> Any:
     with transaction() as session:
-        return user_out(service.find_user(session, user_id))
+        return user_out(service.find_user(session, user_key(user_id)))
 
 
 @public.patch("/users/<user_id>")
@@ -193,7 +198,7 @@ def update_user(user_id: str, body: UserUpdate) -> Any:
     """Change a user; disabling them or changing their role ends their sessions."""
     with transaction() as session:
         admin_id = current_identity().user_id
-        return user_out(service.update_user(session, admin_id, user_id, body))
+        return user_out(service.update_user(session, admin_id, user_key(user_id), body))
 
 
 @public.delete("/users/<user_id>")
@@ -201,42 +206,42 @@ def update_user(user_id: str, body: UserUpdate) -> Any:
 @validate(responses={200: MessageOut})
 def delete_user(user_id: str) -> Any:
     with transaction() as session:
-        service.delete_user(session, current_identity().user_id, user_id)
+        service.delete_user(session, current_identity().user_id, user_key(user_id))
     return MessageOut(message="User deleted")
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.get("/revocations")
-    @validate(query=RevocationsQuery)
-    def revocations(query: RevocationsQuery) -> Any:
-        with transaction() as session:
-            ids, cursor = service.revoked_session_ids(session, settings(), query.since)
-        return {"session_ids": ids, "cursor": cursor}
+@internal.get("/revocations")
+@validate(query=RevocationsQuery)
+def revocations(query: RevocationsQuery) -> Any:
+    with transaction() as session:
+        ids, cursor = service.revoked_session_ids(
+            session, settings_of(current_app, AuthSettings), query.since
+        )
+    return {"session_ids": ids, "cursor": cursor}
 
-    @internal.get("/users")
-    @validate(query=UsersLookupQuery)
-    def users(query: UsersLookupQuery) -> Any:
-        """Facts about many users at once (names, shops, zones, and the e-mail address
-        notifications go to) for other services: the given ids, or every user with the given
-        role."""
-        with transaction() as session:
-            if query.ids is not None:
-                found = service.users_by_ids(session, query.ids.split(","))
-            else:
-                found = service.users_with_role(session, query.role)
-            return {
-                "items": [
-                    {
-                        "user_id": str(u.id),
-                        "name": u.name,
-                        "email": u.email,
-                        "role": u.role,
-                        "shop_name": u.shop_name,
-                        "zone": u.zone,
-                        "active": u.active and u.deleted_at is None,
-                    }
-                    for u in found
-                ]
-            }
 
-    return internal
+@internal.get("/users")
+@validate(query=UsersLookupQuery)
+def users(query: UsersLookupQuery) -> Any:
+    """Facts about many users at once (names, shops, zones, and the e-mail address
+    notifications go to) for other services: the given ids, or every user with the given
+    role."""
+    with transaction() as session:
+        if query.ids is not None:
+            found = service.users_by_ids(session, query.ids.split(","))
+        else:
+            found = service.users_with_role(session, query.role)
+        return {
+            "items": [
+                {
+                    "user_id": str(u.id),
+                    "name": u.name,
+                    "email": u.email,
+                    "role": u.role,
+                    "shop_name": u.shop_name,
+                    "zone": u.zone,
+                    "active": u.active and u.deleted_at is None,
+                }
+                for u in found
+            ]
+        }

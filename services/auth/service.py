@@ -15,6 +15,7 @@ from flask_jwt_extended import create_access_token
 from souk_kit.errors import ConflictError, NotFoundError, RateLimitedError, ValidationError
 from souk_kit.outbox import record_event
 from souk_kit.pagination import paginate
+from souk_kit.validation import maybe_uuid
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,12 +53,8 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def find_user(session: Session, user_id: uuid.UUID | str) -> User:
-    try:
-        key = uuid.UUID(str(user_id))
-    except ValueError:
-        raise NotFoundError("No such user") from None
-    user = session.get(User, key)
+def find_user(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         raise NotFoundError("No such user")
     return user
@@ -236,7 +233,7 @@ def revoke_user_sessions(
 def change_password(
     session: Session,
     hasher: PasswordHasher,
-    user_id: str,
+    user_id: uuid.UUID,
     session_id: str,
     current_password: str,
     new_password: str,
@@ -252,7 +249,7 @@ def change_password(
     revoke_user_sessions(session, user.id, keep_session_id=session_id)
 
 
-def update_profile(session: Session, user_id: str, body: ProfileUpdate) -> User:
+def update_profile(session: Session, user_id: uuid.UUID, body: ProfileUpdate) -> User:
     user = find_user(session, user_id)
     changes = body.model_dump(exclude_unset=True, mode="json")
     for name in ("name", "phone"):
@@ -273,11 +270,13 @@ def list_users(session: Session, query: UserQuery, serialize: Any) -> dict[str, 
     return paginate(session, statement, query, serialize)
 
 
-def update_user(session: Session, admin_id: str, user_id: str, body: UserUpdate) -> User:
+def update_user(
+    session: Session, admin_id: uuid.UUID, user_id: uuid.UUID, body: UserUpdate
+) -> User:
     user = find_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
     demotes_or_disables = changes.get("active") is False or changes.get("role", "admin") != "admin"
-    if str(user.id) == admin_id and demotes_or_disables:
+    if user.id == admin_id and demotes_or_disables:
         raise ConflictError("You cannot disable or demote your own account", code="own_account")
     role_after = changes.get("role") or user.role
     if role_after == "seller" and not (changes.get("shop_name") or user.shop_name):
@@ -297,9 +296,9 @@ def update_user(session: Session, admin_id: str, user_id: str, body: UserUpdate)
     return user
 
 
-def delete_user(session: Session, admin_id: str, user_id: str) -> None:
+def delete_user(session: Session, admin_id: uuid.UUID, user_id: uuid.UUID) -> None:
     user = find_user(session, user_id)
-    if str(user.id) == admin_id:
+    if user.id == admin_id:
         raise ConflictError("You cannot delete your own account", code="own_account")
     user.deleted_at = now()
     user.active = False
@@ -321,12 +320,7 @@ def revoked_session_ids(
 
 
 def users_by_ids(session: Session, ids: list[str]) -> list[User]:
-    keys = []
-    for raw in ids:
-        try:
-            keys.append(uuid.UUID(raw))
-        except ValueError:
-            continue
+    keys = [key for key in map(maybe_uuid, ids) if key]
     if not keys:
         return []
     return list(session.scalars(select(User).where(User.id.in_(keys))).all())

@@ -1,7 +1,7 @@
 """The other services the cart asks: products (names, prices, sellers) and inventory (stock).
 
-Routes find these in `app.extensions` (`cart_products`, `cart_inventory`) so tests can put
-small fakes in their place.
+The app is made with `http_clients(settings)`; routes reach them through `clients()`, and
+service tests give the app fakes with the same methods.
 """
 
 import uuid
@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from flask import current_app
+from souk_kit.app import clients_of
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 
@@ -74,11 +75,15 @@ class InventoryClient:
         return dict(levels)
 
 
-def products() -> Products:
-    client: Products = current_app.extensions["cart_products"]
-    return client
+@dataclass
+class Clients:
+    products: Products
+    inventory: Inventory
 
 
-def inventory() -> Inventory:
-    client: Inventory = current_app.extensions["cart_inventory"]
-    return client
+def http_clients(settings: ServiceSettings) -> Clients:
+    return Clients(ProductsClient(settings), InventoryClient(settings))
+
+
+def clients() -> Clients:
+    return clients_of(current_app, Clients)

@@ -4,11 +4,12 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
+from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
-from souk_kit.validation import validate
+from souk_kit.validation import parse_uuid, validate
 
 from services.cart import service
-from services.cart.clients import inventory, products
+from services.cart.clients import clients
 from services.cart.models import ProcessedMessage
 from services.cart.schemas import (
     AddItemBody,
@@ -24,16 +25,7 @@ from services.cart.schemas import (
 from services.cart.settings import CartSettings
 
 public = Blueprint("cart", __name__, url_prefix="/api/cart")
-
-
-def settings() -> CartSettings:
-    cart_settings = settings_of(current_app)
-    assert isinstance(cart_settings, CartSettings)
-    return cart_settings
-
-
-def me() -> Any:
-    return service.parse_id(current_identity().user_id)
+internal = internal_blueprint("cart")
 
 
 @public.get("")
@@ -42,7 +34,12 @@ def me() -> Any:
 def view_cart() -> Any:
     """The caller's cart with current names and prices; unavailable lines are not in the subtotal."""
     with transaction() as session:
-        return service.view_cart(session, settings(), products(), me())
+        return service.view_cart(
+            session,
+            settings_of(current_app, CartSettings),
+            clients().products,
+            current_identity().user_id,
+        )
 
 
 @public.post("")
@@ -50,10 +47,17 @@ def view_cart() -> Any:
 @validate(body=AddItemBody, responses={201: ItemAddedOut})
 def add_item(body: AddItemBody) -> Any:
     """Add a product; the same product again adds to its quantity (at most 99 per product)."""
-    product = service.sellable_product(products(), body.product_id)
-    available = inventory().available([product.id]).get(product.id, 0)
+    product = service.sellable_product(clients().products, body.product_id)
+    available = clients().inventory.available([product.id]).get(product.id, 0)
     with transaction() as session:
-        item_id = service.add_item(session, settings(), me(), product, body.quantity, available)
+        item_id = service.add_item(
+            session,
+            settings_of(current_app, CartSettings),
+            current_identity().user_id,
+            product,
+            body.quantity,
+            available,
+        )
     return ItemAddedOut(item_id=item_id), 201
 
 
@@ -62,7 +66,7 @@ def add_item(body: AddItemBody) -> Any:
 @validate(responses={200: MessageOut})
 def empty_cart() -> Any:
     with transaction() as session:
-        service.empty_cart(session, me())
+        service.empty_cart(session, current_identity().user_id)
     return MessageOut(message="Cart emptied")
 
 
@@ -73,7 +77,12 @@ def change_quantity(item_id: str, body: QuantityBody) -> Any:
     """Set a line's quantity; 0 removes it (then the answer is only a message)."""
     with transaction() as session:
         line = service.change_quantity(
-            session, products(), inventory(), me(), item_id, body.quantity
+            session,
+            clients().products,
+            clients().inventory,
+            current_identity().user_id,
+            item_id,
+            body.quantity,
         )
     return line if line is not None else MessageOut(message="Item removed from cart")
 
@@ -83,31 +92,27 @@ def change_quantity(item_id: str, body: QuantityBody) -> Any:
 @validate(responses={200: MessageOut})
 def remove_item(item_id: str) -> Any:
     with transaction() as session:
-        service.remove_item(session, me(), item_id)
+        service.remove_item(session, current_identity().user_id, item_id)
     return MessageOut(message="Item removed from cart")
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.get("/carts/<user_id>")
-    @validate(responses={200: RawCartOut})
-    def raw_cart(user_id: str) -> Any:
-        """A user's lines without prices (checkout prices them itself)."""
-        owner = service.parse_id(user_id)
-        with transaction() as session:
-            lines = service.raw_lines(session, owner)
-        return RawCartOut(
-            user_id=owner,
-            items=[
-                RawLineOut(
-                    product_id=line.product_id, quantity=line.quantity, seller_id=line.seller_id
-                )
-                for line in lines
-            ],
-        )
+@internal.get("/carts/<user_id>")
+@validate(responses={200: RawCartOut})
+def raw_cart(user_id: str) -> Any:
+    """A user's lines without prices (checkout prices them itself)."""
+    owner = parse_uuid(user_id)
+    with transaction() as session:
+        lines = service.raw_lines(session, owner)
+    return RawCartOut(
+        user_id=owner,
+        items=[
+            RawLineOut(product_id=line.product_id, quantity=line.quantity, seller_id=line.seller_id)
+            for line in lines
+        ],
+    )
 
-    @internal.post("/checked-out")
-    def checked_out() -> Any:
-        """Outbox receiver: an order took these quantities out of the buyer's cart."""
-        return receive(ProcessedMessage, CheckedOutPayload, service.apply_checkout)
 
-    return internal
+@internal.post("/checked-out")
+def checked_out() -> Any:
+    """Outbox receiver: an order took these quantities out of the buyer's cart."""
+    return receive(ProcessedMessage, CheckedOutPayload, service.apply_checkout)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
 from souk_kit.outbox import record_event
+from souk_kit.validation import parse_uuid
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -48,14 +49,6 @@ class CartFullError(ConflictError):
     message = "The cart holds too many different products"
 
 
-def parse_id(value: str | uuid.UUID, error: type[NotFoundError] = NotFoundError) -> uuid.UUID:
-    """A path id as a UUID; anything malformed is simply not found."""
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-    except ValueError:
-        raise error() from None
-
-
 def lock_cart(session: Session, user_id: uuid.UUID) -> None:
     """Create the user's cart row if needed and hold its lock until the transaction ends."""
     session.execute(insert(Cart).values(user_id=user_id).on_conflict_do_nothing())
@@ -75,7 +68,7 @@ def _lines(session: Session, user_id: uuid.UUID) -> list[CartItem]:
 def _owned_item(session: Session, user_id: uuid.UUID, item_id: str) -> CartItem:
     item = session.scalar(
         select(CartItem).where(
-            CartItem.id == parse_id(item_id, ItemNotFoundError), CartItem.user_id == user_id
+            CartItem.id == parse_uuid(item_id, ItemNotFoundError), CartItem.user_id == user_id
         )
     )
     if item is None:

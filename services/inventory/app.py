@@ -1,12 +1,10 @@
 from flask import Flask
 from souk_kit.app import create_service_app
 from souk_kit.background import start_periodic
-from souk_kit.db import Database
-from souk_kit.http import internal_blueprint
-from souk_kit.outbox import init_outbox
+from souk_kit.db import Database, database_of
 
 from services.inventory.models import OutboxMessage, ProcessedMessage
-from services.inventory.routes import internal_routes, public
+from services.inventory.routes import internal, public
 from services.inventory.service import expire_reservations
 from services.inventory.settings import InventorySettings
 
@@ -15,7 +13,7 @@ def expiry_work(database: Database, settings: InventorySettings) -> None:
     """Release every hold past its expiry, one committed batch at a time."""
     batch = settings.reservation_expiry_batch
     while True:
-        with database.new_session() as session, session.begin():
+        with database.transaction() as session:
             released = expire_reservations(session, batch)
         if released < batch:
             return
@@ -23,10 +21,15 @@ def expiry_work(database: Database, settings: InventorySettings) -> None:
 
 def create_app(settings: InventorySettings | None = None) -> Flask:
     settings = settings or InventorySettings()
-    internal = internal_routes(internal_blueprint("inventory", settings))
-    app = create_service_app("inventory", settings, [public, internal])
-    database: Database = app.extensions["souk_db"]
-    init_outbox(app, database, OutboxMessage, settings, processed=ProcessedMessage)
+    app = create_service_app(
+        "inventory",
+        settings,
+        [public],
+        internal=internal,
+        outbox=OutboxMessage,
+        processed=ProcessedMessage,
+    )
+    database = database_of(app)
     start_periodic(
         app,
         "reservation-expiry",

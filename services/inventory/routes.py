@@ -5,6 +5,7 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
+from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery
 from souk_kit.validation import validate
@@ -29,12 +30,7 @@ from services.inventory.schemas import (
 from services.inventory.settings import InventorySettings
 
 public = Blueprint("inventory", __name__, url_prefix="/api/inventory")
-
-
-def settings() -> InventorySettings:
-    inventory_settings = settings_of(current_app)
-    assert isinstance(inventory_settings, InventorySettings)
-    return inventory_settings
+internal = internal_blueprint("inventory")
 
 
 def levels(item: StockItem) -> dict[str, Any]:
@@ -127,60 +123,64 @@ def reservation_out(reserved: service.Reserved) -> ReservationOut:
     )
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.post("/items")
-    def items() -> Any:
-        """Outbox from products: create stock rows with their opening stock (repeats ignored)."""
-        threshold = settings().default_low_stock_threshold
-        return receive(
-            ProcessedMessage,
-            ItemCreated,
-            lambda session, item: service.create_item(session, item, threshold),
+@internal.post("/items")
+def items() -> Any:
+    """Outbox from products: create stock rows with their opening stock (repeats ignored)."""
+    threshold = settings_of(current_app, InventorySettings).default_low_stock_threshold
+    return receive(
+        ProcessedMessage,
+        ItemCreated,
+        lambda session, item: service.create_item(session, item, threshold),
+    )
+
+
+@internal.get("/levels")
+@validate(query=LevelIdsQuery)
+def levels_batch(query: LevelIdsQuery) -> Any:
+    with transaction() as session:
+        found = service.levels_by_ids(session, query.ids.split(","))
+        return {
+            "items": [
+                {
+                    "product_id": str(item.product_id),
+                    "seller_id": str(item.seller_id),
+                    "stock": item.stock,
+                    "reserved": item.reserved,
+                    "available": item.available,
+                }
+                for item in found
+            ]
+        }
+
+
+@internal.post("/reservations")
+@validate(body=ReservationBody, responses={201: ReservationOut, 200: ReservationOut})
+def reserve(body: ReservationBody) -> Any:
+    """Hold all lines or none; the same order id again → 200 with the same reservation."""
+    with transaction() as session:
+        reserved = service.reserve_stock(
+            session,
+            body.order_id,
+            body.lines,
+            settings_of(current_app, InventorySettings).reservation_ttl_seconds,
         )
+        return reservation_out(reserved), 201 if reserved.created else 200
 
-    @internal.get("/levels")
-    @validate(query=LevelIdsQuery)
-    def levels_batch(query: LevelIdsQuery) -> Any:
-        with transaction() as session:
-            found = service.levels_by_ids(session, query.ids.split(","))
-            return {
-                "items": [
-                    {
-                        "product_id": str(item.product_id),
-                        "seller_id": str(item.seller_id),
-                        "stock": item.stock,
-                        "reserved": item.reserved,
-                        "available": item.available,
-                    }
-                    for item in found
-                ]
-            }
 
-    @internal.post("/reservations")
-    @validate(body=ReservationBody, responses={201: ReservationOut, 200: ReservationOut})
-    def reserve(body: ReservationBody) -> Any:
-        """Hold all lines or none; the same order id again → 200 with the same reservation."""
-        with transaction() as session:
-            reserved = service.reserve_stock(
-                session, body.order_id, body.lines, settings().reservation_ttl_seconds
-            )
-            return reservation_out(reserved), 201 if reserved.created else 200
+@internal.post("/reservations/<order_id>/commit")
+@validate(responses={200: ReservationStatusOut})
+def commit(order_id: str) -> Any:
+    with transaction() as session:
+        committed = service.commit_reservation(session, order_id)
+    # An expired hold was released in the transaction above; only then is it refused.
+    if not committed:
+        raise service.ReservationGoneError(details={"order_id": order_id})
+    return {"order_id": str(uuid.UUID(order_id)), "status": "committed"}
 
-    @internal.post("/reservations/<order_id>/commit")
-    @validate(responses={200: ReservationStatusOut})
-    def commit(order_id: str) -> Any:
-        with transaction() as session:
-            committed = service.commit_reservation(session, order_id)
-        # An expired hold was released in the transaction above; only then is it refused.
-        if not committed:
-            raise service.ReservationGoneError(details={"order_id": order_id})
-        return {"order_id": str(uuid.UUID(order_id)), "status": "committed"}
 
-    @internal.post("/reservations/<order_id>/release")
-    @validate(responses={200: ReservationStatusOut})
-    def release(order_id: str) -> Any:
-        with transaction() as session:
-            status = service.release_reservation(session, order_id)
-        return {"order_id": str(uuid.UUID(order_id)), "status": status}
-
-    return internal
+@internal.post("/reservations/<order_id>/release")
+@validate(responses={200: ReservationStatusOut})
+def release(order_id: str) -> Any:
+    with transaction() as session:
+        status = service.release_reservation(session, order_id)
+    return {"order_id": str(uuid.UUID(order_id)), "status": status}

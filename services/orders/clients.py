@@ -3,7 +3,8 @@
 Each method makes one call through `ServiceClient` (connect/read timeouts, retries only for
 reads and idempotent writes) and returns plain dataclasses. A service that is down, answers
 5xx or answers something unreadable raises `DependencyError` (503). The app keeps the clients
-in `app.extensions["orders_clients"]`, where service tests put fakes with the same methods.
+with `http_clients(settings)` (the payment provider among them); service tests give it
+fakes with the same methods.
 """
 
 import logging
@@ -16,6 +17,9 @@ from typing import Any, Protocol, TypeVar
 from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient, ServiceResponse
 from souk_kit.settings import ServiceSettings
+
+from services.orders.payments import PaymentProvider, make_provider
+from services.orders.settings import OrdersSettings
 
 log = logging.getLogger("souk.orders.clients")
 T = TypeVar("T")
@@ -145,6 +149,7 @@ class Clients:
     products: ProductsClient
     inventory: InventoryClient
     shipping: ShippingClient
+    payments: PaymentProvider
 
 
 def _read(service: str, parse: Callable[[], T]) -> T:
@@ -383,10 +388,11 @@ class HttpShippingClient:
         )
 
 
-def http_clients(settings: ServiceSettings) -> Clients:
+def http_clients(settings: OrdersSettings) -> Clients:
     return Clients(
         cart=HttpCartClient(settings),
         products=HttpProductsClient(settings),
         inventory=HttpInventoryClient(settings),
         shipping=HttpShippingClient(settings),
+        payments=make_provider(settings),
     )

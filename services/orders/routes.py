@@ -5,9 +5,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel
+from souk_kit.app import settings_of
 from souk_kit.auth import Identity, current_identity, requires
 from souk_kit.db import database, transaction
-from souk_kit.errors import DependencyError, UnauthorizedError
+from souk_kit.errors import DependencyError
+from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
 from souk_kit.validation import json_body, validate
 
@@ -43,21 +45,11 @@ from services.orders.service.steps import answer_for_order
 from services.orders.settings import OrdersSettings
 
 public = Blueprint("orders", __name__, url_prefix="/api/orders")
+internal = internal_blueprint("orders")
 
 
 def deps() -> Deps:
-    return deps_for(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def settings() -> OrdersSettings:
-    return deps().settings
-
-
-def caller_id(identity: Identity) -> uuid.UUID:
-    try:
-        return uuid.UUID(identity.user_id)
-    except ValueError:
-        raise UnauthorizedError("The token does not name a user") from None
+    return deps_for(current_app)
 
 
 def summary_json(order: Order) -> dict[str, Any]:
@@ -79,7 +71,7 @@ def checkout(body: CheckoutBody) -> Any:
     `idempotency_key_reused`.
     """
     key = check_key(request.headers.get("Idempotency-Key"))
-    user_id = caller_id(current_identity())
+    user_id = current_identity().user_id
     address = body.shipping_address
     order_request = CheckoutRequest(
         user_id=user_id,
@@ -118,7 +110,7 @@ def checkout(body: CheckoutBody) -> Any:
 @validate(query=OrderListQuery, responses={200: OrderPageOut})
 def my_orders(query: OrderListQuery) -> Any:
     """The caller's orders, newest first (`from`/`to`: dates or ISO times, inclusive)."""
-    user_id = str(caller_id(current_identity()))
+    user_id = current_identity().user_id
     with transaction() as session:
         return queries.list_orders_of(session, user_id, query, summary_json)
 
@@ -129,7 +121,7 @@ def my_orders(query: OrderListQuery) -> Any:
 def seller_orders(query: OrderListQuery) -> Any:
     """Orders holding the caller's products, with only the caller's lines and their money.
     Unpaid checkouts (`pending`, `failed`) show only when asked for by `status`."""
-    seller_id = str(caller_id(current_identity()))
+    seller_id = current_identity().user_id
     with transaction() as session:
         return queries.list_seller_orders(session, seller_id, query, seller_summary_json)
 
@@ -184,7 +176,7 @@ def set_status(order_id: str, body: StatusBody) -> Any:
 
 
 def _seller_scope(identity: Identity) -> uuid.UUID | None:
-    return None if identity.role == "admin" else caller_id(identity)
+    return None if identity.role == "admin" else identity.user_id
 
 
 @public.get("/analytics/top-products")
@@ -197,7 +189,8 @@ def top_products(query: TopProductsQuery) -> Any:
             session, _seller_scope(current_identity()), query.starts, query.ends, query.limit
         )
     return TopProductsOut(
-        items=[TopProductOut(**vars(x)) for x in found], currency=settings().currency
+        items=[TopProductOut(**vars(x)) for x in found],
+        currency=settings_of(current_app, OrdersSettings).currency,
     )
 
 
@@ -212,7 +205,7 @@ def revenue(query: RevenueQuery) -> Any:
         )
     return RevenueOut(
         granularity=query.granularity,
-        currency=settings().currency,
+        currency=settings_of(current_app, OrdersSettings).currency,
         items=[RevenuePeriodOut(**vars(x)) for x in periods],
     )
 
@@ -224,21 +217,19 @@ def summary() -> Any:
     """Orders by status, revenue today and this month (UTC), and the average order value."""
     with transaction() as session:
         figures = analytics.summary(session, utcnow())
-    return SummaryOut(**vars(figures), currency=settings().currency)
+    return SummaryOut(**vars(figures), currency=settings_of(current_app, OrdersSettings).currency)
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.get("/purchases")
-    @validate(query=PurchasesQuery, responses={200: PurchasedOut})
-    def purchases(query: PurchasesQuery) -> Any:
-        """Whether the user has a paid (or later) order holding the product."""
-        with transaction() as session:
-            bought = queries.has_purchased(session, query.user_id, query.product_id)
-        return PurchasedOut(purchased=bought)
+@internal.get("/purchases")
+@validate(query=PurchasesQuery, responses={200: PurchasedOut})
+def purchases(query: PurchasesQuery) -> Any:
+    """Whether the user has a paid (or later) order holding the product."""
+    with transaction() as session:
+        bought = queries.has_purchased(session, query.user_id, query.product_id)
+    return PurchasedOut(purchased=bought)
 
-    @internal.post("/shipment-updates")
-    def shipment_updates() -> Any:
-        """Outbox from shipping: each message moves its order along the flow, once."""
-        return receive(ProcessedMessage, ShipmentUpdate, lifecycle.apply_shipment_update)
 
-    return internal
+@internal.post("/shipment-updates")
+def shipment_updates() -> Any:
+    """Outbox from shipping: each message moves its order along the flow, once."""
+    return receive(ProcessedMessage, ShipmentUpdate, lifecycle.apply_shipment_update)

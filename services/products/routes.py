@@ -5,6 +5,7 @@ from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.db import transaction
 from souk_kit.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import parse_model, validate
@@ -45,16 +46,10 @@ from services.products.schemas import (
     StockLevel,
 )
 from services.products.service import catalogue, content, images, offers, products, read_model
-from services.products.service.common import user_uuid
 from services.products.settings import ProductsSettings
 
 public = Blueprint("products", __name__, url_prefix="/api/products")
-
-
-def settings() -> ProductsSettings:
-    products_settings = settings_of(current_app)
-    assert isinstance(products_settings, ProductsSettings)
-    return products_settings
+internal = internal_blueprint("products")
 
 
 def offer_out(offer: Offer) -> OfferOut:
@@ -69,7 +64,9 @@ def offer_out(offer: Offer) -> OfferOut:
 
 def saved(session: Session, product: Product, message: str) -> ProductSaved:
     row = catalogue.product_row(session, product.id)
-    return ProductSaved(message=message, **catalogue.show(row, settings().currency))
+    return ProductSaved(
+        message=message, **catalogue.show(row, settings_of(current_app, ProductsSettings).currency)
+    )
 
 
 @public.before_request
@@ -78,7 +75,7 @@ def refuse_big_bodies() -> None:
     refused before it is read, as in the other services."""
     if request.endpoint == "products.upload_image":
         return
-    limit = settings().max_json_bytes
+    limit = settings_of(current_app, ProductsSettings).max_json_bytes
     if (request.content_length or 0) > limit:
         raise PayloadTooLargeError(f"The request body may be at most {limit} bytes")
 
@@ -89,7 +86,9 @@ def list_products(query: CatalogueQuery) -> Any:
     """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
     the list price. Disabled and deleted products are never listed."""
     with transaction() as session:
-        items, total = catalogue.list_products(session, query, settings().currency)
+        items, total = catalogue.list_products(
+            session, query, settings_of(current_app, ProductsSettings).currency
+        )
     return page_of(items, query, total)
 
 
@@ -109,8 +108,10 @@ def list_categories(query: CategoryQuery) -> Any:
 def my_products(query: PageQuery) -> Any:
     """The caller's products, disabled ones included, newest first."""
     with transaction() as session:
-        seller = user_uuid(current_identity())
-        items, total = catalogue.seller_products(session, seller, query, settings().currency)
+        seller = current_identity().user_id
+        items, total = catalogue.seller_products(
+            session, seller, query, settings_of(current_app, ProductsSettings).currency
+        )
     return page_of(items, query, total)
 
 
@@ -120,7 +121,12 @@ def my_products(query: PageQuery) -> Any:
 def get_product(product_id: str) -> Any:
     """A product; a disabled one only for its seller and admins."""
     with transaction() as session:
-        return catalogue.show_product(session, product_id, maybe_identity(), settings().currency)
+        return catalogue.show_product(
+            session,
+            product_id,
+            maybe_identity(),
+            settings_of(current_app, ProductsSettings).currency,
+        )
 
 
 @public.post("")
@@ -129,8 +135,10 @@ def get_product(product_id: str) -> Any:
 def create_product(body: ProductCreate) -> Any:
     """Add a product of the caller's; `stock` becomes its opening stock in inventory."""
     with transaction() as session:
-        product = products.create_product(session, current_identity(), body, settings())
-        shown = catalogue.show_new(product, settings().currency)
+        product = products.create_product(
+            session, current_identity(), body, settings_of(current_app, ProductsSettings)
+        )
+        shown = catalogue.show_new(product, settings_of(current_app, ProductsSettings).currency)
         return ProductSaved(message="Product added", **shown), 201
 
 
@@ -169,7 +177,7 @@ def upload_image(product_id: str) -> Any:
         raise ValidationError(
             "Attach the image in the field image", details={"fields": {"image": "required"}}
         )
-    config = settings()
+    config = settings_of(current_app, ProductsSettings)
     with transaction() as session:
         product = products.editable_product(session, current_identity(), product_id)
         checked = images.check_image(images.read_upload(upload.stream, config.max_image_bytes))
@@ -345,25 +353,29 @@ def delete_page(slug: str) -> Any:
     return MessageOut(message="Page deleted")
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.get("/batch")
-    @validate(query=BatchQuery)
-    def batch(query: BatchQuery) -> Any:
-        """Products by id for cart and checkout: prices after offers, and whether each may still
-        be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
-        with transaction() as session:
-            return {"items": catalogue.products_by_ids(session, query.ids, settings().currency)}
+@internal.get("/batch")
+@validate(query=BatchQuery)
+def batch(query: BatchQuery) -> Any:
+    """Products by id for cart and checkout: prices after offers, and whether each may still
+    be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
+    with transaction() as session:
+        return {
+            "items": catalogue.products_by_ids(
+                session, query.ids, settings_of(current_app, ProductsSettings).currency
+            )
+        }
 
-    @internal.post("/stock-levels")
-    def stock_levels() -> Any:
-        return receive(ProcessedMessage, StockLevel, read_model.apply_stock_level)
 
-    @internal.post("/ratings")
-    def ratings() -> Any:
-        return receive(ProcessedMessage, RatingSummary, read_model.apply_rating)
+@internal.post("/stock-levels")
+def stock_levels() -> Any:
+    return receive(ProcessedMessage, StockLevel, read_model.apply_stock_level)
 
-    @internal.post("/sales")
-    def sales() -> Any:
-        return receive(ProcessedMessage, Sale, read_model.apply_sale)
 
-    return internal
+@internal.post("/ratings")
+def ratings() -> Any:
+    return receive(ProcessedMessage, RatingSummary, read_model.apply_rating)
+
+
+@internal.post("/sales")
+def sales() -> Any:
+    return receive(ProcessedMessage, Sale, read_model.apply_sale)

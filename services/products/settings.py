@@ -23,3 +23,5 @@ class ProductsSettings(ServiceSettings):
     # How often each category's listed-count changes are folded into one row (catalogue totals
     # add up every row written since).
     listed_fold_seconds: float = Field(2.0, gt=0)
+    # The catalogue prepares only statements whose plan fits every value (statements.py).
+    db_generic_plans: bool = True

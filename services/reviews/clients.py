@@ -1,14 +1,16 @@
 """The other services reviews asks: products (does it exist), auth (names), orders (purchases).
 
-Routes find these in `app.extensions` (`reviews_products`, `reviews_auth`, `reviews_orders`)
-so tests can put small fakes in their place.
+The app is made with `http_clients(settings)`; routes reach them through `clients()`, and
+service tests give the app fakes with the same methods.
 """
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Protocol
 
 from flask import current_app
+from souk_kit.app import clients_of
 from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
@@ -85,16 +87,16 @@ class PurchasesClient:
         return answer.data.get("purchased") is True
 
 
-def products() -> Products:
-    client: Products = current_app.extensions["reviews_products"]
-    return client
+@dataclass
+class Clients:
+    products: Products
+    users: Users
+    purchases: Purchases
 
 
-def users() -> Users:
-    client: Users = current_app.extensions["reviews_auth"]
-    return client
+def http_clients(settings: ServiceSettings) -> Clients:
+    return Clients(ProductsClient(settings), UsersClient(settings), PurchasesClient(settings))
 
 
-def purchases() -> Purchases:
-    client: Purchases = current_app.extensions["reviews_orders"]
-    return client
+def clients() -> Clients:
+    return clients_of(current_app, Clients)

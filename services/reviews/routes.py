@@ -5,10 +5,10 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
-from souk_kit.validation import validate
+from souk_kit.validation import parse_uuid, validate
 
 from services.reviews import service
-from services.reviews.clients import products, purchases, users
+from services.reviews.clients import clients
 from services.reviews.schemas import (
     MessageOut,
     MyReviewPageOut,
@@ -24,16 +24,10 @@ from services.reviews.settings import ReviewsSettings
 public = Blueprint("reviews", __name__, url_prefix="/api")
 
 
-def settings() -> ReviewsSettings:
-    reviews_settings = settings_of(current_app)
-    assert isinstance(reviews_settings, ReviewsSettings)
-    return reviews_settings
-
-
 def author_name(user_id: uuid.UUID) -> str:
     """The caller's display name from the auth service (one call)."""
-    name = users().names([user_id]).get(user_id, "").strip()
-    return name or settings().anonymous_author
+    name = clients().users.names([user_id]).get(user_id, "").strip()
+    return name or settings_of(current_app, ReviewsSettings).anonymous_author
 
 
 @public.post("/products/<product_id>/reviews")
@@ -41,15 +35,15 @@ def author_name(user_id: uuid.UUID) -> str:
 @validate(body=ReviewBody, responses={201: ReviewAddedOut})
 def add_review(product_id: str, body: ReviewBody) -> Any:
     """Review a product once; `verified_purchase` says whether the caller bought it."""
-    product = service.parse_id(product_id, service.ProductNotFoundError)
-    user_id = service.parse_id(current_identity().user_id)
-    if not products().is_on_sale(product):
+    product = parse_uuid(product_id, service.ProductNotFoundError)
+    user_id = current_identity().user_id
+    if not clients().products.is_on_sale(product):
         raise service.ProductNotFoundError()
     with transaction() as session:
         if service.has_reviewed(session, product, user_id):
             raise service.AlreadyReviewedError()
     author = author_name(user_id)
-    verified = purchases().has_bought(user_id, product)
+    verified = clients().purchases.has_bought(user_id, product)
     with transaction() as session:
         review = service.add_review(session, product, user_id, author, verified, body)
         return ReviewAddedOut(id=review.id), 201
@@ -59,7 +53,7 @@ def add_review(product_id: str, body: ReviewBody) -> Any:
 @validate(query=ReviewsQuery, responses={200: ReviewPageOut})
 def list_reviews(product_id: str, query: ReviewsQuery) -> Any:
     """A product's reviews, newest first, with its average rating and review count."""
-    product = service.parse_id(product_id, service.ProductNotFoundError)
+    product = parse_uuid(product_id, service.ProductNotFoundError)
     with transaction() as session:
         return service.product_reviews(session, product, query)
 
@@ -70,13 +64,13 @@ def list_reviews(product_id: str, query: ReviewsQuery) -> Any:
 @validate(body=ReviewChange, responses={200: ReviewUpdatedOut})
 def change_review(product_id: str, review_id: str, body: ReviewChange) -> Any:
     """The author changes their rating and/or comment; anyone else gets 403."""
-    user_id = service.parse_id(current_identity().user_id)
+    user_id = current_identity().user_id
     with transaction() as session:
         review = service.find_review(session, product_id, review_id)
         if review.user_id != user_id:
             raise service.NotYourReviewError()
     author = author_name(user_id)
-    verified = purchases().has_bought(user_id, review.product_id)
+    verified = clients().purchases.has_bought(user_id, review.product_id)
     with transaction() as session:
         review = service.find_review(session, product_id, review_id)
         review = service.change_review(session, review, user_id, body, author, verified)
@@ -91,9 +85,7 @@ def delete_review(product_id: str, review_id: str) -> Any:
     identity = current_identity()
     with transaction() as session:
         review = service.find_review(session, product_id, review_id)
-        service.delete_review(
-            session, review, service.parse_id(identity.user_id), identity.role == "admin"
-        )
+        service.delete_review(session, review, identity.user_id, identity.role == "admin")
     return MessageOut(message="Review deleted")
 
 
@@ -103,4 +95,4 @@ def delete_review(product_id: str, review_id: str) -> Any:
 def my_reviews(query: ReviewsQuery) -> Any:
     """The caller's reviews, newest first."""
     with transaction() as session:
-        return service.my_reviews(session, service.parse_id(current_identity().user_id), query)
+        return service.my_reviews(session, current_identity().user_id, query)

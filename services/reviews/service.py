@@ -7,6 +7,7 @@ from typing import Any
 from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
+from souk_kit.validation import parse_uuid
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -36,14 +37,6 @@ class AlreadyReviewedError(ConflictError):
 class NotYourReviewError(ForbiddenError):
     code = "not_your_review"
     message = "Only the review's author may do this"
-
-
-def parse_id(value: str | uuid.UUID, error: type[NotFoundError] = NotFoundError) -> uuid.UUID:
-    """A path id as a UUID; anything malformed is simply not found."""
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-    except ValueError:
-        raise error() from None
 
 
 def review_out(review: Review) -> ReviewOut:
@@ -151,8 +144,8 @@ def find_review(session: Session, product_id: str, review_id: str) -> Review:
     review = session.scalar(
         select(Review)
         .where(
-            Review.id == parse_id(review_id, ReviewNotFoundError),
-            Review.product_id == parse_id(product_id, ReviewNotFoundError),
+            Review.id == parse_uuid(review_id, ReviewNotFoundError),
+            Review.product_id == parse_uuid(product_id, ReviewNotFoundError),
         )
         .with_for_update()
     )

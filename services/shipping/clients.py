@@ -1,7 +1,7 @@
 """The other services shipping asks: products (weights) and auth (couriers' names and zones).
 
-Routes find these in `app.extensions` (`shipping_products`, `shipping_auth`) so tests can put
-small fakes in their place.
+The app is made with `http_clients(settings)`; routes reach them through `clients()`, and
+service tests give the app fakes with the same methods.
 """
 
 import threading
@@ -13,8 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from flask import current_app
+from souk_kit.app import clients_of
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
+
+from services.shipping.settings import ShippingSettings
 
 
 @dataclass(frozen=True)
@@ -120,11 +123,17 @@ class AuthClient:
         return self._zones.get(user_id, fetch)
 
 
-def products() -> Products:
-    client: Products = current_app.extensions["shipping_products"]
-    return client
+@dataclass
+class Clients:
+    products: Products
+    auth: Users
 
 
-def users() -> Users:
-    client: Users = current_app.extensions["shipping_auth"]
-    return client
+def http_clients(settings: ShippingSettings) -> Clients:
+    return Clients(
+        ProductsClient(settings), AuthClient(settings, settings.courier_zone_cache_seconds)
+    )
+
+
+def clients() -> Clients:
+    return clients_of(current_app, Clients)

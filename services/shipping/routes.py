@@ -5,10 +5,11 @@ from souk_kit.app import settings_of
 from souk_kit.auth import Identity, current_identity, requires
 from souk_kit.db import transaction
 from souk_kit.errors import DependencyError
+from souk_kit.http import internal_blueprint
 from souk_kit.validation import validate
 
 from services.shipping import service
-from services.shipping.clients import UserFacts, products, users
+from services.shipping.clients import UserFacts, clients
 from services.shipping.models import Shipment, ShipmentEvent
 from services.shipping.schemas import (
     CancelledOut,
@@ -32,12 +33,7 @@ from services.shipping.service.shipments import may_see_address
 from services.shipping.settings import ShippingSettings
 
 public = Blueprint("shipping", __name__, url_prefix="/api/shipping")
-
-
-def settings() -> ShippingSettings:
-    shipping_settings = settings_of(current_app)
-    assert isinstance(shipping_settings, ShippingSettings)
-    return shipping_settings
+internal = internal_blueprint("shipping")
 
 
 def quote_out(quote: service.Quote) -> QuoteOut:
@@ -74,7 +70,7 @@ def summary_out(shipment: Shipment) -> ShipmentSummaryOut:
 def known_users(ids: list[Any]) -> dict[Any, UserFacts]:
     """Names from the auth service; without it the answer still comes, only without names."""
     try:
-        return users().users(ids)
+        return clients().auth.users(ids)
     except DependencyError:
         return {}
 
@@ -84,7 +80,7 @@ def known_users(ids: list[Any]) -> dict[Any, UserFacts]:
 def methods() -> Any:
     """Shipping methods with delivery times and prices per zone, and the zones."""
     with transaction() as session:
-        return service.list_methods(session, settings())
+        return service.list_methods(session, settings_of(current_app, ShippingSettings))
 
 
 @public.post("/quote")
@@ -94,13 +90,17 @@ def quote(body: QuoteBody) -> Any:
     product has none); unknown zone or method → 400; `estimated_days` is the latest day
     (`max_days`), `min_days` the earliest."""
     with transaction() as session:
-        return quote_out(service.quote(session, settings(), products(), body))
+        return quote_out(
+            service.quote(
+                session, settings_of(current_app, ShippingSettings), clients().products, body
+            )
+        )
 
 
 def _courier_zone(identity: Identity, query: ShipmentQuery) -> str | None:
     if identity.role != "courier" or query.zone is not None:
         return None
-    return users().courier_zone(service.parse_id(identity.user_id, "user"))
+    return clients().auth.courier_zone(identity.user_id)
 
 
 @public.get("/shipments")
@@ -149,7 +149,7 @@ def get_shipment(shipment_id: str) -> Any:
 @validate(responses={200: ShipmentSummaryOut})
 def pick_up(shipment_id: str) -> Any:
     """Take a pending shipment; if another courier was first → 409 `already_picked_up`."""
-    courier = service.parse_id(current_identity().user_id, "user")
+    courier = current_identity().user_id
     with transaction() as session:
         return summary_out(service.pick_up_shipment(session, shipment_id, courier))
 
@@ -159,7 +159,7 @@ def pick_up(shipment_id: str) -> Any:
 @validate(responses={200: ShipmentSummaryOut})
 def out_for_delivery(shipment_id: str) -> Any:
     """The assigned courier sets off (another courier → 403; out of order → 409)."""
-    courier = service.parse_id(current_identity().user_id, "user")
+    courier = current_identity().user_id
     with transaction() as session:
         return summary_out(
             service.advance_shipment(session, shipment_id, courier, "out_for_delivery")
@@ -171,7 +171,7 @@ def out_for_delivery(shipment_id: str) -> Any:
 @validate(responses={200: ShipmentSummaryOut})
 def deliver(shipment_id: str) -> Any:
     """The assigned courier hands the parcel over (another courier → 403; out of order → 409)."""
-    courier = service.parse_id(current_identity().user_id, "user")
+    courier = current_identity().user_id
     with transaction() as session:
         return summary_out(service.advance_shipment(session, shipment_id, courier, "delivered"))
 
@@ -200,7 +200,7 @@ def couriers(query: CourierQuery) -> Any:
     with transaction() as session:
         counts = service.delivery_counts(session)
     try:
-        facts = {courier.id: courier for courier in users().couriers()}
+        facts = {courier.id: courier for courier in clients().auth.couriers()}
     except DependencyError:
         facts = {}
     else:  # who carried shipments but is no longer a courier (or was deleted)
@@ -231,49 +231,55 @@ def couriers(query: CourierQuery) -> Any:
     return CourierPage(items=page, page=query.page, per_page=query.per_page, total=len(rows))
 
 
-def internal_routes(internal: Blueprint) -> Blueprint:
-    @internal.post("/quote")
-    @validate(body=QuoteBody, responses={200: QuoteOut})
-    def internal_quote(body: QuoteBody) -> Any:
-        with transaction() as session:
-            return quote_out(service.quote(session, settings(), products(), body))
-
-    @internal.post("/shipments")
-    @validate(body=ShipmentCreate, responses={201: ShipmentCreatedOut, 200: ShipmentCreatedOut})
-    def create_shipment(body: ShipmentCreate) -> Any:
-        """The order's shipment (201); the same order id again → 200 with the same shipment."""
-        with transaction() as session:
-            shipment, created = service.create_shipment(session, settings(), body)
-            out = ShipmentCreatedOut(
-                id=shipment.id,
-                order_id=shipment.order_id,
-                tracking_number=shipment.tracking_number,
-                status=shipment.status,  # type: ignore[arg-type]
+@internal.post("/quote")
+@validate(body=QuoteBody, responses={200: QuoteOut})
+def internal_quote(body: QuoteBody) -> Any:
+    with transaction() as session:
+        return quote_out(
+            service.quote(
+                session, settings_of(current_app, ShippingSettings), clients().products, body
             )
-        return out, 201 if created else 200
+        )
 
-    @internal.post("/shipments/by-order/<order_id>/cancel")
-    @validate(responses={200: CancelledOut})
-    def cancel_shipment(order_id: str) -> Any:
-        with transaction() as session:
-            service.cancel_shipment_of_order(session, order_id)
-        return CancelledOut()
 
-    @internal.get("/shipments/by-order/<order_id>")
-    @validate(responses={200: InternalShipmentOut})
-    def shipment_of_order(order_id: str) -> Any:
-        with transaction() as session:
-            shipment = service.shipment_of_order(session, order_id)
-            events = service.events_of(session, shipment.id)
-        return InternalShipmentOut(
+@internal.post("/shipments")
+@validate(body=ShipmentCreate, responses={201: ShipmentCreatedOut, 200: ShipmentCreatedOut})
+def create_shipment(body: ShipmentCreate) -> Any:
+    """The order's shipment (201); the same order id again → 200 with the same shipment."""
+    with transaction() as session:
+        shipment, created = service.create_shipment(
+            session, settings_of(current_app, ShippingSettings), body
+        )
+        out = ShipmentCreatedOut(
             id=shipment.id,
             order_id=shipment.order_id,
             tracking_number=shipment.tracking_number,
             status=shipment.status,  # type: ignore[arg-type]
-            courier_id=shipment.courier_id,
-            zone=shipment.zone,
-            method=shipment.method,
-            events=events_out(events),
         )
+    return out, 201 if created else 200
 
-    return internal
+
+@internal.post("/shipments/by-order/<order_id>/cancel")
+@validate(responses={200: CancelledOut})
+def cancel_shipment(order_id: str) -> Any:
+    with transaction() as session:
+        service.cancel_shipment_of_order(session, order_id)
+    return CancelledOut()
+
+
+@internal.get("/shipments/by-order/<order_id>")
+@validate(responses={200: InternalShipmentOut})
+def shipment_of_order(order_id: str) -> Any:
+    with transaction() as session:
+        shipment = service.shipment_of_order(session, order_id)
+        events = service.events_of(session, shipment.id)
+    return InternalShipmentOut(
+        id=shipment.id,
+        order_id=shipment.order_id,
+        tracking_number=shipment.tracking_number,
+        status=shipment.status,  # type: ignore[arg-type]
+        courier_id=shipment.courier_id,
+        zone=shipment.zone,
+        method=shipment.method,
+        events=events_out(events),
+    )

@@ -14,7 +14,7 @@ from flask import Blueprint, Flask
 from sqlalchemy import Engine, create_engine, text
 
 from souk_kit.app import create_service_app
-from souk_kit.db import Database
+from souk_kit.db import Database, database_of
 from souk_kit.settings import ServiceSettings
 from souk_kit.testing import SERVICE_TOKEN, KeyPair
 from souk_kit.tests.models import SCHEMA, Base
@@ -59,7 +59,7 @@ def make_app(make_settings: Callable[..., ServiceSettings]) -> Iterator[Callable
 
     yield make
     for app in apps:
-        app.extensions["souk_db"].engine.dispose()
+        database_of(app).engine.dispose()
 
 
 # --- a real HTTP server standing in for another service -------------------------------------

@@ -6,9 +6,10 @@ import pytest
 from flask import Blueprint, request
 from sqlalchemy import select, text
 
-from souk_kit.app import settings_of
-from souk_kit.db import get_session, transaction
+from souk_kit.app import clients_of, settings_of
+from souk_kit.db import database_of, get_session, transaction
 from souk_kit.errors import ConflictError
+from souk_kit.settings import ServiceSettings
 from souk_kit.tests.models import Thing
 
 bp = Blueprint("db_test", __name__, url_prefix="/api/kit")
@@ -95,9 +96,32 @@ def test_a_trailing_slash_reaches_the_same_route_without_a_redirect(client):
 
 
 def test_the_app_keeps_its_settings_and_limits(app, make_settings):
-    assert settings_of(app).service_token
+    assert settings_of(app, ServiceSettings).service_token
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
     assert app.config["SOUK_SERVICE"] == "kit"
+
+
+def test_settings_and_clients_are_read_back_as_the_class_the_service_expects(
+    make_app, make_settings
+):
+    class KitSettings(ServiceSettings):
+        colour: str = "green"
+
+    class KitClients:
+        pass
+
+    clients = KitClients()
+    app = make_app(settings=KitSettings(**make_settings().model_dump()), clients=clients)
+    assert settings_of(app, KitSettings).colour == "green"
+    assert clients_of(app, KitClients) is clients
+
+    class OtherSettings(ServiceSettings):
+        pass
+
+    with pytest.raises(TypeError, match="KitSettings, not OtherSettings"):
+        settings_of(app, OtherSettings)
+    with pytest.raises(TypeError, match="not KitSettings"):
+        clients_of(app, KitSettings)
 
 
 def test_json_answers_show_decimals_times_and_uuids_as_strings(make_app):
@@ -125,3 +149,13 @@ def test_json_answers_show_decimals_times_and_uuids_as_strings(make_app):
         "day": "2024-01-02",
         "id": str(thing_id),
     }
+
+
+def test_a_service_may_ask_for_generic_plans_on_every_connection(make_app, make_settings):
+    plain = database_of(make_app())
+    generic = database_of(make_app(settings=make_settings(db_generic_plans=True)))
+    with plain.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    with generic.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+        assert connection.exec_driver_sql("SHOW timezone").scalar() == "UTC"

@@ -164,8 +164,8 @@ def test_a_dependency_failure_inside_a_request_is_a_503_for_our_client(
 # --- internal_blueprint ----------------------------------------------------------------------
 
 
-def internal_app(make_app, make_settings, **settings):
-    internal = internal_blueprint("kit", make_settings(**settings))
+def internal_app(make_app):
+    internal = internal_blueprint("kit")
 
     @internal.get("/ping")
     def ping() -> dict:
@@ -175,13 +175,13 @@ def internal_app(make_app, make_settings, **settings):
 
 
 def test_an_internal_route_without_the_token_is_404(make_app, make_settings):
-    answer = internal_app(make_app, make_settings).get("/internal/kit/ping")
+    answer = internal_app(make_app).get("/internal/kit/ping")
     assert answer.status_code == 404
     assert answer.json["code"] == "not_found"
 
 
 def test_an_internal_route_with_a_wrong_token_is_404(make_app, make_settings):
-    client = internal_app(make_app, make_settings)
+    client = internal_app(make_app)
     for token in ["nope", SERVICE_TOKEN + "x", SERVICE_TOKEN[:-1], ""]:
         assert (
             client.get("/internal/kit/ping", headers={"X-Service-Token": token}).status_code == 404
@@ -189,9 +189,36 @@ def test_an_internal_route_with_a_wrong_token_is_404(make_app, make_settings):
 
 
 def test_an_internal_route_with_the_token_is_200(make_app, make_settings):
-    client = internal_app(make_app, make_settings)
+    client = internal_app(make_app)
     answer = client.get("/internal/kit/ping", headers={"X-Service-Token": SERVICE_TOKEN})
     assert (answer.status_code, answer.json) == (200, {"pong": True})
+
+
+def test_one_internal_blueprint_checks_the_token_of_each_app_it_serves(make_app, make_settings):
+    internal = internal_blueprint("kit")
+
+    @internal.get("/ping")
+    def ping() -> dict:
+        return {"pong": True}
+
+    other_token = "another-service-token-0123456789"
+    first = make_app(internal).test_client()
+    second = make_app(internal, settings=make_settings(service_token=other_token)).test_client()
+    assert (
+        first.get("/internal/kit/ping", headers={"X-Service-Token": SERVICE_TOKEN}).status_code
+        == 200
+    )
+    assert (
+        first.get("/internal/kit/ping", headers={"X-Service-Token": other_token}).status_code == 404
+    )
+    assert (
+        second.get("/internal/kit/ping", headers={"X-Service-Token": other_token}).status_code
+        == 200
+    )
+    assert (
+        second.get("/internal/kit/ping", headers={"X-Service-Token": SERVICE_TOKEN}).status_code
+        == 404
+    )
 
 
 def test_a_service_without_a_real_token_refuses_to_start(make_settings, monkeypatch):

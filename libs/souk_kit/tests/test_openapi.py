@@ -73,7 +73,7 @@ def me() -> dict:
 
 @pytest.fixture
 def document(make_app, make_settings) -> dict[str, Any]:
-    internal = internal_blueprint("kit", make_settings())
+    internal = internal_blueprint("kit")
 
     @internal.get("/secret")
     def secret() -> dict:

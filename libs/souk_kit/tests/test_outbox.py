@@ -37,7 +37,7 @@ def relay(database, make_settings, fake_service) -> OutboxRelay:
 
 def queue(database, *messages: tuple[str, str, dict]) -> list[str]:
     """Commits `send_later` for each (destination, path, payload); returns their event ids."""
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         for destination, path, payload in messages:
             send_later(session, OutboxMessage, destination, path, payload)
     with database.new_session() as session:
@@ -133,7 +133,7 @@ def test_a_message_its_receiver_refuses_is_set_aside_and_not_sent_again(
     assert row.last_error.startswith("400: ") and "validation_error" in row.last_error
     assert dead_letters("activity", "/refused") == counted + 1
 
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() - interval '1h'"))
     assert relay.deliver_due() == 0
     assert len(fake_service.hits) == 1  # a dead letter is never due again
@@ -180,7 +180,7 @@ def test_a_failed_message_is_delivered_once_it_is_due_again(database, relay, fak
     fake_service.script(Reply(500, {}))
     [event_id] = queue(database, ("activity", "/events", {"n": 1}))
     relay.deliver_due()
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() - interval '1s'"))
 
     assert relay.deliver_due() == 1
@@ -197,7 +197,7 @@ def test_one_failing_destination_does_not_hold_back_another(database, relay, fak
 
 
 def test_record_event_queues_an_activity_event(database):
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         record_event(session, OutboxMessage, "order_placed", user_id="u1", metadata={"total": "9"})
     [row] = outbox_rows(database)
     assert (row.destination, row.path) == ("activity", "/events")
@@ -215,7 +215,7 @@ def test_deliver_now_sends_just_the_named_messages_due_or_not(database, relay, f
         ("cart", "/checked-out", {"n": 2}),
         ("activity", "/events", {"n": 3}),
     )
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() + interval '1h'"))
 
     assert relay.deliver_now([uuid.UUID(ids[0]), uuid.UUID(ids[2])]) == 2
@@ -248,7 +248,7 @@ def receiving_app(database, make_settings, fake_service) -> Flask:
 
     @app.post("/write/<n>")
     def write(n: str) -> tuple[dict, int]:
-        with database.new_session() as session, session.begin():
+        with database.transaction() as session:
             payload = {"n": int(n)}
             send_later(session, OutboxMessage, "cart", "/checked-out", payload, before_answer=True)
             send_later(session, OutboxMessage, "activity", "/events", payload)
@@ -436,7 +436,7 @@ def test_two_relays_running_at_once_deliver_each_message_exactly_once(
 
 
 def test_processed_ids_older_than_the_keep_window_are_forgotten(database):
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         for age_days in (45, 31, 29, 0):
             session.execute(
                 text(
@@ -445,7 +445,7 @@ def test_processed_ids_older_than_the_keep_window_are_forgotten(database):
                 ),
                 {"id": uuid.uuid4(), "age": age_days},
             )
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         assert forget_processed(session, ProcessedMessage, keep_days=30, batch=1) == 1
         assert forget_processed(session, ProcessedMessage, keep_days=30) == 1
         assert forget_processed(session, ProcessedMessage, keep_days=30) == 0
@@ -457,7 +457,7 @@ def test_processed_ids_older_than_the_keep_window_are_forgotten(database):
 
 
 def test_a_receivers_relay_forgets_old_ids_in_the_background(database, make_settings):
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         for age_days in (45, 0):
             session.execute(
                 text(

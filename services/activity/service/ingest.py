@@ -15,6 +15,7 @@ from typing import Any
 
 from souk_kit.errors import PayloadTooLargeError, ValidationError
 from souk_kit.outbox import RelayedMessage
+from souk_kit.validation import maybe_uuid
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -130,15 +131,6 @@ def record_client_event(
     return event_id
 
 
-def _uuid_or_none(raw: Any) -> uuid.UUID | None:
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return None
-
-
 def _time(raw: Any) -> datetime:
     if isinstance(raw, str):
         try:
@@ -158,8 +150,8 @@ def _row(message: RelayedMessage) -> dict[str, Any] | None:
     return {
         "event_id": message.event_id,
         "type": event_type,
-        "user_id": _uuid_or_none(payload.get("user_id")),
-        "product_id": _uuid_or_none(payload.get("product_id")),
+        "user_id": maybe_uuid(payload.get("user_id")),
+        "product_id": maybe_uuid(payload.get("product_id")),
         "metadata": metadata if isinstance(metadata, dict) else {},
         "at": _time(payload.get("at")),
     }

@@ -64,7 +64,7 @@ def claim(database: Database, limit: int = BATCH) -> list[Claimed]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         rows = session.execute(
             update(OutgoingEmail)
             .where(OutgoingEmail.id.in_(due.scalar_subquery()))
@@ -132,7 +132,7 @@ class Outcome:
     def save(self, database: Database) -> None:
         now = datetime.now(UTC)
         first_delay = timedelta(seconds=self._settings.mail_retry_seconds)
-        with database.new_session() as session, session.begin():
+        with database.transaction() as session:
             if self.sent:
                 session.execute(
                     update(OutgoingEmail)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from souk_kit.errors import NotFoundError
+from souk_kit.validation import maybe_uuid, parse_uuid
 from sqlalchemy import Select, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -110,10 +111,8 @@ def _new_order_draft(user_id: uuid.UUID, data: Mapping[str, Any]) -> Draft:
 def _low_stock_draft(
     user_id: uuid.UUID, data: Mapping[str, Any], names: Mapping[uuid.UUID, str]
 ) -> Draft:
-    try:
-        name = names.get(uuid.UUID(str(data.get("product_id"))))
-    except ValueError:
-        name = None
+    product_id = maybe_uuid(data.get("product_id"))
+    name = names.get(product_id) if product_id else None
     what = name or "One of your products"
     return Draft(
         user_id,
@@ -141,14 +140,10 @@ def draft_for(event: LiveEventIn, names: Mapping[uuid.UUID, str]) -> Draft | Non
 
 def low_stock_products(events: Sequence[LiveEventIn]) -> list[uuid.UUID]:
     """The products whose names the low-stock notifications among `events` need."""
-    found = []
-    for event in events:
-        if event.kind == "stock.low":
-            try:
-                found.append(uuid.UUID(str(event.data.get("product_id"))))
-            except ValueError:
-                continue
-    return found
+    found = (
+        maybe_uuid(event.data.get("product_id")) for event in events if event.kind == "stock.low"
+    )
+    return [product_id for product_id in found if product_id]
 
 
 def _choices(
@@ -244,10 +239,7 @@ def unread_count(session: Session, user_id: uuid.UUID) -> int:
 
 def mark_read(session: Session, user_id: uuid.UUID, raw_id: str) -> Notification:
     """Mark one of the user's notifications read (again: it keeps its first read time)."""
-    try:
-        notification_id = uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFoundError("No such notification") from None
+    notification_id = parse_uuid(raw_id, NotFoundError("No such notification"))
     notification = session.get(Notification, notification_id, with_for_update=True)
     if notification is None or notification.user_id != user_id:
         raise NotFoundError("No such notification")

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import requests
 from souk_kit.db import Database
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
+from souk_kit.validation import parse_uuid
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
@@ -158,10 +159,7 @@ def endpoints_of(session: Session, seller_id: uuid.UUID) -> list[WebhookEndpoint
 def endpoint_of(
     session: Session, seller_id: uuid.UUID, raw_id: str, *, lock: bool = False
 ) -> WebhookEndpoint:
-    try:
-        endpoint_id = uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFoundError("No such webhook endpoint") from None
+    endpoint_id = parse_uuid(raw_id, NotFoundError("No such webhook endpoint"))
     endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=lock)
     if endpoint is None or endpoint.seller_id != seller_id:
         raise NotFoundError("No such webhook endpoint")
@@ -301,7 +299,7 @@ def claim(database: Database, limit: int = BATCH) -> list[Claimed]:
         .limit(limit)
         .with_for_update(of=WebhookDelivery, skip_locked=True)
     )
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         claimed = session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id.in_(due.scalar_subquery()))
@@ -369,7 +367,7 @@ def record(
 ) -> bool:
     """Write down the attempt; whether the endpoint is still active after it."""
     now = datetime.now(UTC)
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
         if endpoint is None:
             return False  # deleted meanwhile: its deliveries went with it
@@ -427,7 +425,7 @@ def send_due(
 
 def release(database: Database, delivery: Claimed) -> None:
     """Give back a claimed delivery unsent (its endpoint was disabled in this round)."""
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id == delivery.id)

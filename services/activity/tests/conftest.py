@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.app import use_clients
 from souk_kit.errors import DependencyError
 
 from services.activity.app import create_app
-from services.activity.clients import ProductFacts
+from services.activity.clients import Clients, ProductFacts
 
 
 class FakeProducts:
@@ -43,7 +44,7 @@ def fake_products() -> FakeProducts:
 @pytest.fixture
 def app(make_service_app, fake_products: FakeProducts) -> Flask:
     app = make_service_app(create_app)
-    app.extensions["activity_products"] = fake_products
+    use_clients(app, Clients(fake_products, contacts=lambda _ids: {}))
     return app
 
 

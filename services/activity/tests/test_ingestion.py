@@ -2,6 +2,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from souk_kit.db import database_of
 from souk_kit.testing import schema_drift
 from sqlalchemy import func, select
 
@@ -13,7 +14,7 @@ NOW = datetime.now(UTC)
 
 
 def count_events(app, **filters) -> int:
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         statement = select(func.count()).select_from(Event)
         for name, value in filters.items():
             statement = statement.where(getattr(Event, name) == value)
@@ -21,7 +22,7 @@ def count_events(app, **filters) -> int:
 
 
 def stored(app, event_id: str) -> Event | None:
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         return session.scalar(select(Event).where(Event.event_id == uuid.UUID(event_id)))
 
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from souk_kit.db import database_of
 from sqlalchemy import update
 
 from services.activity.models import LiveEvent
@@ -41,7 +42,7 @@ def test_each_message_is_stored_once_in_arrival_order(app, client, internal_head
     assert send(client, internal_headers, paid, level).json == {"received": 2, "applied": 2}
     assert send(client, internal_headers, paid, shipped).json == {"received": 2, "applied": 1}
 
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         connection = session.connection()
         everything = live.events_after(connection, 0, 100)
         for_buyer = live.missed(connection, buyer, [], 0, everything[-1].seq, 100)
@@ -63,7 +64,7 @@ def test_a_message_without_an_audience_or_kind_is_refused_and_nothing_is_stored(
         answer = send(client, internal_headers, good, bad)
         assert answer.status_code == 400
         assert answer.json["code"] == "validation_error"
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         assert live.events_after(session.connection(), 0, 100) == []
 
 
@@ -71,8 +72,8 @@ def test_events_older_than_the_keeping_time_are_forgotten(app, client, internal_
     old = live_message("stock.level", {"available": 1}, product_id=uuid.uuid4())
     new = live_message("stock.level", {"available": 2}, product_id=uuid.uuid4())
     send(client, internal_headers, old, new)
-    db = app.extensions["souk_db"]
-    with db.new_session() as session, session.begin():
+    db = database_of(app)
+    with db.transaction() as session:
         session.execute(
             update(LiveEvent)
             .where(LiveEvent.message_id == uuid.UUID(old["event_id"]))

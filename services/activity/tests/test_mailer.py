@@ -10,6 +10,7 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from souk_kit.app import settings_of
+from souk_kit.db import database_of
 from souk_kit.errors import DependencyError
 from sqlalchemy import select, update
 
@@ -17,6 +18,7 @@ from services.activity.app import create_app
 from services.activity.models import OutgoingEmail
 from services.activity.service import mailer
 from services.activity.service.mailer import Contact
+from services.activity.settings import ActivitySettings
 from services.activity.tests.test_live import live_message, send
 
 
@@ -95,17 +97,17 @@ def order_paid(mail_app, internal_headers, buyer: uuid.UUID) -> uuid.UUID:
 
 
 def run_mailer(mail_app, accounts: Accounts) -> int:
-    return mailer.send_due(mail_app.extensions["souk_db"], settings_of(mail_app), accounts)
+    return mailer.send_due(database_of(mail_app), settings_of(mail_app, ActivitySettings), accounts)
 
 
 def emails(mail_app) -> list[OutgoingEmail]:
-    with mail_app.extensions["souk_db"].new_session() as session:
+    with database_of(mail_app).new_session() as session:
         return list(session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)))
 
 
 def time_passes(mail_app) -> None:
     """Every e-mail waiting for a retry becomes due."""
-    with mail_app.extensions["souk_db"].new_session() as session, session.begin():
+    with database_of(mail_app).transaction() as session:
         session.execute(update(OutgoingEmail).values(next_attempt_at=datetime.now(UTC)))
 
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from souk_kit.db import database_of
 from sqlalchemy import select
 
 from services.activity.models import Notification, OutgoingEmail
@@ -197,7 +198,7 @@ def test_a_kind_turned_off_in_the_inbox_is_no_longer_kept(
     send(client, internal_headers, paid(buyer, order_id), paid(buyer, order_id, "picked_up"))
 
     assert [n["kind"] for n in inbox_of(client, tokens, buyer)["items"]] == ["order_picked_up"]
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         emails = session.scalars(select(OutgoingEmail).where(OutgoingEmail.user_id == buyer))
         assert [e.kind for e in emails] == ["order_placed"]
 
@@ -205,6 +206,6 @@ def test_a_kind_turned_off_in_the_inbox_is_no_longer_kept(
 def test_without_an_smtp_server_no_email_is_queued(app, client, internal_headers):
     buyer = uuid.uuid4()
     send(client, internal_headers, paid(buyer))
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         assert session.scalar(select(Notification.kind).where(Notification.user_id == buyer))
         assert session.scalars(select(OutgoingEmail)).all() == []

@@ -5,6 +5,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
+from souk_kit.db import database_of
 from sqlalchemy import create_engine, text
 
 from services.activity.app import create_app
@@ -43,7 +44,7 @@ def test_the_same_batch_delivered_concurrently_is_stored_once(
             )
         assert stored == 50
     finally:
-        app.extensions["souk_db"].engine.dispose()
+        database_of(app).engine.dispose()
         engine = create_engine(migrated_url)
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM activity.events WHERE user_id = :u"), {"u": user})
@@ -84,7 +85,7 @@ def test_two_switches_turned_at_once_both_hold(service_env, migrated_url, tokens
         delivered = next(p for p in listed["items"] if p["kind"] == "order_delivered")
         assert (delivered["inbox"], delivered["email"]) == (False, False)
     finally:
-        app.extensions["souk_db"].engine.dispose()
+        database_of(app).engine.dispose()
         engine = create_engine(migrated_url)
         with engine.begin() as connection:
             connection.execute(
@@ -111,7 +112,7 @@ def test_registering_at_once_cannot_pass_the_shops_endpoint_limit(
         codes = sorted(a.status_code for a in answers)
         assert codes == [201] * 10 + [409] * 4
     finally:
-        app.extensions["souk_db"].engine.dispose()
+        database_of(app).engine.dispose()
         engine = create_engine(migrated_url)
         with engine.begin() as connection:
             connection.execute(

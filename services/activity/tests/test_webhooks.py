@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from souk_kit.app import settings_of
+from souk_kit.app import clients_of, settings_of
+from souk_kit.db import database_of
 from sqlalchemy import select, update
 
 from clients.webhooks import Receiver, signature_is_valid
 from services.activity.app import create_app
+from services.activity.clients import Clients
 from services.activity.models import WebhookDelivery
 from services.activity.service import webhooks
+from services.activity.settings import ActivitySettings
 from services.activity.tests.test_live import live_message, send
 
 PUBLIC = "93.184.216.34"
@@ -38,7 +41,7 @@ class FakeDns:
 @pytest.fixture
 def dns(app) -> FakeDns:
     fake = FakeDns()
-    app.extensions["activity_resolver"] = fake
+    clients_of(app, Clients).dns = fake
     return fake
 
 
@@ -66,18 +69,18 @@ def order_new(seller: uuid.UUID) -> dict:
 
 
 def deliveries(app) -> list[WebhookDelivery]:
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.created_at)))
 
 
 def run_sender(app) -> int:
     http = requests.Session()
     http.trust_env = False
-    return webhooks.send_due(app.extensions["souk_db"], settings_of(app), http)
+    return webhooks.send_due(database_of(app), settings_of(app, ActivitySettings), http)
 
 
 def time_passes(app) -> None:
-    with app.extensions["souk_db"].new_session() as session, session.begin():
+    with database_of(app).transaction() as session:
         session.execute(update(WebhookDelivery).values(next_attempt_at=datetime.now(UTC)))
 
 
@@ -277,7 +280,7 @@ def test_a_host_that_resolves_inside_by_the_time_of_sending_is_not_sent_to(
     dns.hosts["shop.example"] = ["127.0.0.1"]  # the DNS answer changed since registration
 
     http = requests.Session()
-    assert webhooks.send_due(app.extensions["souk_db"], settings_of(app), http, dns) == 0
+    assert webhooks.send_due(database_of(app), settings_of(app, ActivitySettings), http, dns) == 0
     [delivery] = deliveries(app)
     assert delivery.last_status is None
     assert (delivery.last_error or "").startswith("refused: the URL must not point at a loopback")

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.app import use_clients
 
 from services.cart.app import create_app
-from services.cart.clients import ProductFacts
+from services.cart.clients import Clients, ProductFacts
 
 
 @dataclass
@@ -72,8 +73,7 @@ def stock() -> FakeInventory:
 @pytest.fixture
 def app(make_service_app, catalogue: FakeProducts, stock: FakeInventory) -> Flask:
     app = make_service_app(create_app)
-    app.extensions["cart_products"] = catalogue
-    app.extensions["cart_inventory"] = stock
+    use_clients(app, Clients(catalogue, stock))
     return app
 
 

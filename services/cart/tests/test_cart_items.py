@@ -1,9 +1,11 @@
 import uuid
 from decimal import Decimal
 
+from souk_kit.app import clients_of, use_clients
 from souk_kit.db import database
 from sqlalchemy import select
 
+from services.cart.clients import Clients
 from services.cart.models import CartItem, OutboxMessage
 
 
@@ -162,7 +164,7 @@ def test_more_than_the_available_stock_is_a_conflict(shopper, catalogue, stock):
 
 def test_a_product_without_a_stock_row_counts_as_sold_out(shopper, catalogue, app):
     lamp = catalogue.add()
-    app.extensions["cart_inventory"].available = lambda ids: {}
+    clients_of(app, Clients).inventory.available = lambda ids: {}
     answer = shopper.add(lamp.id)
     assert answer.status_code == 409
     assert answer.json["code"] == "insufficient_stock"
@@ -204,8 +206,7 @@ def test_the_shop_limit_is_a_setting(make_service_app, catalogue, stock, tokens)
     from services.cart.app import create_app
 
     app = make_service_app(create_app, SOUK_MAX_SHOPS="1")
-    app.extensions["cart_products"] = catalogue
-    app.extensions["cart_inventory"] = stock
+    use_clients(app, Clients(catalogue, stock))
     client = app.test_client()
     headers = tokens.headers("customer")
 
@@ -269,7 +270,7 @@ def test_the_catalogue_being_down_is_a_503_not_a_500(shopper, catalogue, app):
     def down(_ids):
         raise DependencyError(details={"service": "products"})
 
-    app.extensions["cart_products"].batch = down
+    clients_of(app, Clients).products.batch = down
     answer = shopper.client.get("/api/cart", headers=shopper.headers)
     assert answer.status_code == 503
     assert answer.json["code"] == "dependency_unavailable"

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from souk_kit.app import use_clients
 from souk_kit.auth import RevocationSet
+from souk_kit.db import database_of
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from services.cart import service
 from services.cart.app import create_app
+from services.cart.clients import Clients
 from services.cart.models import CartItem
 from services.cart.settings import CartSettings
 from services.cart.tests.conftest import FakeInventory, FakeProducts
@@ -32,10 +35,9 @@ def committed_app(
     """The cart app on the real database: every request commits."""
     app = create_app()
     app.extensions["souk_revocations"] = RevocationSet(revoked_sessions, 0.0, 3600.0)
-    app.extensions["cart_products"] = catalogue
-    app.extensions["cart_inventory"] = stock
+    use_clients(app, Clients(catalogue, stock))
     yield app
-    app.extensions["souk_db"].engine.dispose()
+    database_of(app).engine.dispose()
 
 
 @pytest.fixture

@@ -49,15 +49,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_uuid(raw: str | uuid.UUID) -> uuid.UUID | None:
-    if isinstance(raw, uuid.UUID):
-        return raw
-    try:
-        return uuid.UUID(raw)
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
 def record_movement(
     session: Session,
     product_id: uuid.UUID,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from souk_kit.errors import ValidationError
+from souk_kit.validation import parse_uuid
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -22,7 +23,6 @@ from services.inventory.service.common import (
     ReservationMismatchError,
     ReservationNotFoundError,
     alert_if_now_low,
-    parse_uuid,
     publish_level,
     record_movement,
     utcnow,
@@ -174,9 +174,7 @@ def _shortages(
 
 
 def _locked(session: Session, order_id: str) -> Reservation | None:
-    key = parse_uuid(order_id)
-    if key is None:
-        raise ReservationNotFoundError()
+    key = parse_uuid(order_id, ReservationNotFoundError)
     return session.scalars(
         select(Reservation)
         .where(Reservation.order_id == key)

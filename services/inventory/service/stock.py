@@ -7,6 +7,7 @@ from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.pagination import paginate
+from souk_kit.validation import maybe_uuid, parse_uuid
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -18,7 +19,6 @@ from services.inventory.service.common import (
     ProductNotFoundError,
     StockBelowReservedError,
     alert_if_now_low,
-    parse_uuid,
     publish_level,
     record_movement,
 )
@@ -57,7 +57,7 @@ def create_item(session: Session, item: ItemCreated, low_stock_threshold: int) -
 
 
 def _may_see(identity: Identity, item: StockItem) -> bool:
-    return identity.role == "admin" or str(item.seller_id) == identity.user_id
+    return identity.role == "admin" or item.seller_id == identity.user_id
 
 
 def find_item(
@@ -67,10 +67,8 @@ def find_item(
 
     Unknown or malformed product id → 404; another seller's product → 403.
     """
-    key = parse_uuid(product_id)
-    item = None
-    if key is not None:
-        item = session.get(StockItem, key, with_for_update=for_update, populate_existing=for_update)
+    key = parse_uuid(product_id, ProductNotFoundError)
+    item = session.get(StockItem, key, with_for_update=for_update, populate_existing=for_update)
     if item is None:
         raise ProductNotFoundError()
     if not _may_see(identity, item):
@@ -82,7 +80,7 @@ def _visible_to(identity: Identity, seller_id: uuid.UUID | None) -> Any:
     """The WHERE clause for the rows this caller may list."""
     if identity.role == "admin":
         return StockItem.seller_id == seller_id if seller_id else None
-    return StockItem.seller_id == (parse_uuid(identity.user_id) or uuid.UUID(int=0))
+    return StockItem.seller_id == identity.user_id
 
 
 def list_levels(
@@ -139,7 +137,7 @@ def update_stock(
         new_stock=body.stock,
         quantity=change,
         reason=body.reason or ("restocked" if change > 0 else "stock corrected"),
-        actor_id=parse_uuid(identity.user_id),
+        actor_id=identity.user_id,
     )
     session.flush()
     publish_level(session, item.product_id, item.available, item.version)
@@ -182,7 +180,7 @@ def list_movements(
 
 def levels_by_ids(session: Session, ids: Iterable[str]) -> list[StockItem]:
     """Stock rows for many products at once; malformed and unknown ids are left out."""
-    keys = {key for key in (parse_uuid(raw.strip()) for raw in ids) if key is not None}
+    keys = {key for key in (maybe_uuid(raw.strip()) for raw in ids) if key is not None}
     if not keys:
         return []
     return list(session.scalars(select(StockItem).where(StockItem.product_id.in_(keys))).all())

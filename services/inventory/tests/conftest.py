@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.db import database_of
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session on the test's (rolled-back) connection, to look behind the API."""
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         yield session
 
 

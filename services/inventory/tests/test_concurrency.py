@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from souk_kit.auth import RevocationSet
-from souk_kit.db import Database
+from souk_kit.db import Database, database_of
 from sqlalchemy import delete, func, select, update
 
 from services.inventory import service
@@ -40,7 +40,7 @@ class LiveInventory:
 
     @property
     def database(self) -> Database:
-        return self.app.extensions["souk_db"]
+        return database_of(self.app)
 
     def add_product(self, stock: int) -> str:
         product_id, event_id = uuid.uuid4(), uuid.uuid4()
@@ -91,7 +91,7 @@ class LiveInventory:
             )
 
     def cleanup(self) -> None:
-        with self.database.new_session() as session, session.begin():
+        with self.database.transaction() as session:
             ids = [str(p) for p in self.products]
             session.execute(delete(Reservation).where(Reservation.order_id.in_(self.orders)))
             session.execute(
@@ -222,7 +222,7 @@ def test_two_expiry_workers_release_each_expired_hold_once(live):
     orders = [live.new_order() for _ in range(20)]
     for order_id in orders:
         assert live.reserve(order_id, (product, 1)).status_code == 201
-    with live.database.new_session() as session, session.begin():
+    with live.database.transaction() as session:
         session.execute(
             update(Reservation)
             .where(Reservation.order_id.in_([uuid.UUID(o) for o in orders[:15]]))

@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from souk_kit.db import database_of
 from sqlalchemy import select, update
 
 from services.inventory import service
@@ -282,7 +283,7 @@ def test_the_expiry_loop_releases_only_holds_past_their_time(
     commit(client, internal_headers, sold)
     expire_now(db, stale)
     expire_now(db, sold)
-    expiry_work(app.extensions["souk_db"], app.config["SOUK_SETTINGS"])
+    expiry_work(database_of(app), app.config["SOUK_SETTINGS"])
     found = levels(client, internal_headers, product)[product]
     assert (found["stock"], found["reserved"], found["available"]) == (9, 3, 6)
     statuses = dict(
@@ -321,7 +322,7 @@ def test_the_expiry_loop_works_through_more_than_one_batch(
         },
         headers=internal_headers,
     )
-    with app.extensions["souk_db"].new_session() as db:
+    with database_of(app).new_session() as db:
         for _ in range(5):
             order_id = str(uuid.uuid4())
             answer = client.post(
@@ -331,7 +332,7 @@ def test_the_expiry_loop_works_through_more_than_one_batch(
             )
             assert answer.status_code == 201
             expire_now(db, order_id)
-    expiry_work(app.extensions["souk_db"], app.config["SOUK_SETTINGS"])
+    expiry_work(database_of(app), app.config["SOUK_SETTINGS"])
     assert levels(client, internal_headers, product)[product]["available"] == 5
 
 

@@ -242,7 +242,7 @@ def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
         session.add(
             Payment(
                 order_id=order_id,
-                provider=deps.payments.name,
+                provider=deps.clients.payments.name,
                 idempotency_key=key,
                 amount=amount,
                 currency=currency,
@@ -253,7 +253,7 @@ def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
         touch(order)
     details = {"order_id": str(order_id)}
     try:
-        charge = deps.payments.charge(amount, currency, token, key)
+        charge = deps.clients.payments.charge(amount, currency, token, key)
     except PaymentTimeout:
         # Whether money moved is unknown: the order stays pending and recovery asks the provider.
         log.warning("payment for order %s timed out; recovery will settle it", order_id)

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, object_session
 
 from services.orders.clients import Clients
 from services.orders.models import Order, OrderStatusChange, OutboxMessage, utcnow
-from services.orders.payments import PaymentProvider
 from services.orders.settings import OrdersSettings
 
 # One short transaction that commits when its block ends (rolls back on error).
@@ -26,11 +25,10 @@ FLOW = ("pending", "paid", "picked_up", "out_for_delivery", "delivered")
 
 @dataclass
 class Deps:
-    """What a multi-step use case needs: other services, the payment provider, settings, and
-    a way to open its own short transactions (each saga step commits on its own)."""
+    """What a multi-step use case needs: other services and the payment provider, settings,
+    and a way to open its own short transactions (each saga step commits on its own)."""
 
     clients: Clients
-    payments: PaymentProvider
     settings: OrdersSettings
     transactions: Transactions
 
@@ -82,13 +80,6 @@ class AlreadyPickedUpError(ConflictError):
 
 class OrderNotFoundError(NotFoundError):
     message = "No such order"
-
-
-def parse_order_id(raw: str | uuid.UUID) -> uuid.UUID:
-    try:
-        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
-    except ValueError:
-        raise OrderNotFoundError() from None
 
 
 def lock_order(session: Session, order_id: uuid.UUID) -> Order:

@@ -67,7 +67,9 @@ def settle_unknown_charge(deps: Deps, order_id: uuid.UUID) -> str | None:
         if payment is None or payment.status != "pending":
             return payment.status if payment else None
         key = payment.idempotency_key
-    return record_charge(deps, order_id, deps.payments.find_charge(key), no_charge="abandoned")
+    return record_charge(
+        deps, order_id, deps.clients.payments.find_charge(key), no_charge="abandoned"
+    )
 
 
 def refund_payment(deps: Deps, order_id: uuid.UUID) -> Decimal:
@@ -100,7 +102,7 @@ def refund_payment(deps: Deps, order_id: uuid.UUID) -> Decimal:
             session.flush()
         refund_id, key, charge_id = refund.id, refund.idempotency_key, payment.provider_charge_id
         amount = refund.amount
-    answer = deps.payments.refund(charge_id, amount, key)
+    answer = deps.clients.payments.refund(charge_id, amount, key)
     with deps.transactions() as session:
         payment = session.scalar(
             select(Payment).where(Payment.order_id == order_id).with_for_update()

@@ -6,6 +6,7 @@ import logging
 from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, DependencyError
 from souk_kit.outbox import record_event, send_later
+from souk_kit.validation import parse_uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,7 +21,6 @@ from services.orders.service.common import (
     OrderNotFoundError,
     lock_order,
     move,
-    parse_order_id,
     tell_sellers,
 )
 from services.orders.service.compensation import give_back
@@ -49,10 +49,10 @@ def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
     """Cancel a pending or paid order (its owner or an admin): the shipment is cancelled,
     stock goes back and the charge is refunded. Cancelling again while a refund is still
     owed retries it; otherwise a cancelled order answers 409."""
-    order_id = parse_order_id(raw_id)
+    order_id = parse_uuid(raw_id, OrderNotFoundError)
     with deps.transactions() as session:
         order = session.get(Order, order_id)
-        if order is None or (identity.role != "admin" and str(order.user_id) != identity.user_id):
+        if order is None or (identity.role != "admin" and order.user_id != identity.user_id):
             raise OrderNotFoundError()
         status, owed = order.status, order.compensation_due
     if status == "cancelled" and owed:
@@ -112,7 +112,7 @@ def set_status(deps: Deps, identity: Identity, raw_id: str, status: str) -> None
     if status == "cancelled":
         cancel_order(deps, identity, raw_id)
         return
-    order_id = parse_order_id(raw_id)
+    order_id = parse_uuid(raw_id, OrderNotFoundError)
     with deps.transactions() as session:
         order = lock_order(session, order_id)
         current = order.status

@@ -8,6 +8,7 @@ from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.pagination import paginate
+from souk_kit.validation import parse_uuid
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -19,7 +20,7 @@ from services.orders.models import (
     Payment,
 )
 from services.orders.schemas import AdminOrderListQuery, OrderListQuery
-from services.orders.service.common import OrderNotFoundError, parse_order_id
+from services.orders.service.common import OrderNotFoundError
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class OrderView:
 def view_order(session: Session, identity: Identity, raw_id: str) -> OrderView:
     """The order as `identity` may see it: owners and admins all of it, a seller whose products
     it holds only their lines; anyone else gets 404."""
-    order_id = parse_order_id(raw_id)
+    order_id = parse_uuid(raw_id, OrderNotFoundError)
     order = session.scalar(
         select(Order)
         .where(Order.id == order_id)
@@ -45,10 +46,10 @@ def view_order(session: Session, identity: Identity, raw_id: str) -> OrderView:
     )
     if order is None:
         raise OrderNotFoundError()
-    if identity.role == "admin" or str(order.user_id) == identity.user_id:
+    if identity.role == "admin" or order.user_id == identity.user_id:
         return OrderView(order, list(order.lines), list(order.history), False)
     if identity.role == "seller":
-        mine = [x for x in order.lines if str(x.seller_id) == identity.user_id]
+        mine = [x for x in order.lines if x.seller_id == identity.user_id]
         if mine:
             return OrderView(order, mine, list(order.history), True)
     raise OrderNotFoundError()
@@ -65,10 +66,10 @@ def _filtered(statement: Select[Any], query: OrderListQuery) -> Select[Any]:
 
 
 def list_orders_of(
-    session: Session, user_id: str, query: OrderListQuery, serialize: Callable[[Order], Any]
+    session: Session, user_id: uuid.UUID, query: OrderListQuery, serialize: Callable[[Order], Any]
 ) -> dict[str, Any]:
     """The buyer's orders, newest first."""
-    statement = select(Order).where(Order.user_id == uuid.UUID(user_id))
+    statement = select(Order).where(Order.user_id == user_id)
     statement = _filtered(statement, query).options(selectinload(Order.lines))
     return paginate(session, statement, query, serialize)
 
@@ -88,18 +89,17 @@ def list_all_orders(
 
 
 def list_seller_orders(
-    session: Session, seller_id: str, query: OrderListQuery, serialize: Callable[[Order], Any]
+    session: Session, seller_id: uuid.UUID, query: OrderListQuery, serialize: Callable[[Order], Any]
 ) -> dict[str, Any]:
     """Orders holding the seller's products, with only the seller's lines loaded. Checkouts
     that never got paid (`pending`, `failed`) are left out unless asked for by `status`."""
-    seller = uuid.UUID(seller_id)
     statement = select(Order).where(
-        Order.id.in_(select(OrderLine.order_id).where(OrderLine.seller_id == seller))
+        Order.id.in_(select(OrderLine.order_id).where(OrderLine.seller_id == seller_id))
     )
     if not query.status:
         statement = statement.where(Order.status.not_in(("pending", "failed")))
     statement = _filtered(statement, query).options(
-        selectinload(Order.lines.and_(OrderLine.seller_id == seller))
+        selectinload(Order.lines.and_(OrderLine.seller_id == seller_id))
     )
     return paginate(session, statement, query, serialize)
 

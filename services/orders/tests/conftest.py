@@ -6,11 +6,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.app import use_clients
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.orders.app import create_app
-from services.orders.dependencies import CLIENTS, PAYMENTS, deps_for
+from services.orders.dependencies import deps_for
 from services.orders.models import Order, OutboxMessage, Payment
 from services.orders.service.common import Deps
 from services.orders.tests.fakes import Fakes
@@ -24,8 +25,7 @@ def fakes() -> Fakes:
 @pytest.fixture
 def app(make_service_app, fakes: Fakes) -> Flask:
     app = make_service_app(create_app)
-    app.extensions[CLIENTS] = fakes.clients()
-    app.extensions[PAYMENTS] = fakes.provider
+    use_clients(app, fakes.clients())
     return app
 
 

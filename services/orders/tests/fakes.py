@@ -234,7 +234,7 @@ class Fakes:
     provider: RecordingProvider = field(default_factory=RecordingProvider)
 
     def clients(self) -> Clients:
-        return Clients(self.cart, self.products, self.inventory, self.shipping)
+        return Clients(self.cart, self.products, self.inventory, self.shipping, self.provider)
 
     def stocked(self, price: str, stock: int = 10, **product: Any) -> Product:
         """A product on sale with `stock` units in inventory."""

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from souk_kit.app import use_clients
 from souk_kit.auth import RevocationSet
-from souk_kit.db import Database
+from souk_kit.db import database_of
 from sqlalchemy import delete, func, or_, select, update
 
 from services.orders.app import create_app
-from services.orders.dependencies import CLIENTS, PAYMENTS, deps_for
+from services.orders.dependencies import deps_for
 from services.orders.models import IdempotencyKey, Order, OutboxMessage
 from services.orders.service.recovery import recover
 from services.orders.tests.fakes import Fakes
@@ -27,14 +28,13 @@ def live_app(service_env, revoked_sessions, monkeypatch, fakes: Fakes) -> Iterat
     app = create_app()
     app.config["TESTING"] = True
     app.extensions["souk_revocations"] = RevocationSet(revoked_sessions, 0.0, 3600.0)
-    app.extensions[CLIENTS] = fakes.clients()
-    app.extensions[PAYMENTS] = fakes.provider
-    database: Database = app.extensions["souk_db"]
+    use_clients(app, fakes.clients())
+    database = database_of(app)
     users: list[uuid.UUID] = []
     app.config["TEST_USERS"] = users
     yield app
     products = [str(p) for p in fakes.products.products]
-    with database.new_session() as session, session.begin():
+    with database.transaction() as session:
         session.execute(delete(Order).where(Order.user_id.in_(users)))
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id.in_(users)))
         session.execute(
@@ -85,7 +85,7 @@ def test_twenty_concurrent_retries_with_one_key_place_one_order(live_app, fakes,
     assert {status for status, _ in results} == {201}
     assert len({body for _, body in results}) == 1  # byte for byte
     assert len(fakes.provider.charges) == 1
-    database: Database = live_app.extensions["souk_db"]
+    database = database_of(live_app)
     with database.new_session() as session:
         assert session.scalar(select(func.count()).where(Order.user_id == user)) == 1
 
@@ -105,8 +105,8 @@ def test_two_recovery_loops_never_settle_the_same_order_twice(live_app, fakes, t
         )
         assert answer.status_code == 503
     users = live_app.config["TEST_USERS"]
-    database: Database = live_app.extensions["souk_db"]
-    with database.new_session() as session, session.begin():
+    database = database_of(live_app)
+    with database.transaction() as session:
         session.execute(
             update(Order)
             .where(Order.user_id.in_(users))

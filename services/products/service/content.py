@@ -3,13 +3,13 @@ and plain-text pages ("about", "returns"…) linked from every page."""
 
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
+from souk_kit.validation import parse_uuid
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.products.models import Banner, ContentPage
 from services.products.schemas import BannerCreate, BannerUpdate, PageWrite
-from services.products.service.common import parse_id, user_uuid
 
 
 def shown_banners(session: Session) -> list[Banner]:
@@ -33,14 +33,16 @@ def every_banner(session: Session) -> list[Banner]:
 
 
 def create_banner(session: Session, staff: Identity, body: BannerCreate) -> Banner:
-    banner = Banner(**body.model_dump(), created_by=user_uuid(staff))
+    banner = Banner(**body.model_dump(), created_by=staff.user_id)
     session.add(banner)
     session.flush()
     return banner
 
 
 def find_banner(session: Session, banner_id: str, *, lock: bool = False) -> Banner:
-    statement = select(Banner).where(Banner.id == parse_id(banner_id, "banner"))
+    statement = select(Banner).where(
+        Banner.id == parse_uuid(banner_id, NotFoundError("No such banner"))
+    )
     banner = session.scalar(statement.with_for_update() if lock else statement)
     if banner is None:
         raise NotFoundError("No such banner")

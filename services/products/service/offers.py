@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.outbox import record_event
+from souk_kit.validation import parse_uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.products.models import Offer, OutboxMessage
 from services.products.schemas import OfferCreate
-from services.products.service.common import parse_id, user_uuid
 from services.products.service.products import editable_product
 
 
@@ -36,7 +36,7 @@ def create_offer(session: Session, identity: Identity, product_id: str, body: Of
         # The database clock, which also decides whether the offer is active.
         starts_at=body.starts_at or func.statement_timestamp(),
         ends_at=body.ends_at,
-        created_by=user_uuid(identity),
+        created_by=identity.user_id,
     )
     session.add(offer)
     session.flush()
@@ -69,7 +69,7 @@ def product_offers(session: Session, identity: Identity, product_id: str) -> lis
 def remove_offer(session: Session, identity: Identity, product_id: str, offer_id: str) -> None:
     """Withdraw an offer; orders already placed keep the price they were charged."""
     product = editable_product(session, identity, product_id)
-    key = parse_id(offer_id, "offer")
+    key = parse_uuid(offer_id, NotFoundError("No such offer"))
     offer = session.scalar(select(Offer).where(Offer.id == key, Offer.product_id == product.id))
     if offer is None:
         raise NotFoundError("No such offer")

@@ -8,13 +8,13 @@ from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import PageQuery, paginate
+from souk_kit.validation import parse_uuid
 from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.products.models import Moderation, OutboxMessage, Product
 from services.products.schemas import GRAM, ProductCreate, ProductUpdate
-from services.products.service.common import parse_id, user_uuid
 from services.products.settings import ProductsSettings
 
 SKU_INDEX = "uq_products_seller_sku"
@@ -32,7 +32,9 @@ class NotYourProductError(ForbiddenError):
 
 def find_product(session: Session, product_id: str, *, lock: bool = False) -> Product:
     """A product that is not deleted (disabled ones included), optionally locked for a write."""
-    statement = select(Product).where(Product.id == parse_id(product_id))
+    statement = select(Product).where(
+        Product.id == parse_uuid(product_id, NotFoundError("No such product"))
+    )
     if lock:
         statement = statement.with_for_update()
     product = session.scalar(statement)
@@ -44,7 +46,7 @@ def find_product(session: Session, product_id: str, *, lock: bool = False) -> Pr
 def editable_product(session: Session, identity: Identity, product_id: str) -> Product:
     """The product, locked, when the caller is its seller or an admin; another seller → 403."""
     product = find_product(session, product_id, lock=True)
-    if identity.role != "admin" and str(product.seller_id) != identity.user_id:
+    if identity.role != "admin" and product.seller_id != identity.user_id:
         raise NotYourProductError()
     return product
 
@@ -68,7 +70,7 @@ def create_product(
     delivered before the answer, and into the stock read model at version 0, so the catalogue
     shows it at once."""
     product = Product(
-        seller_id=user_uuid(identity),
+        seller_id=identity.user_id,
         name=body.name,
         description=body.description,
         price=body.price,
@@ -163,7 +165,7 @@ def set_disabled(
             product_id=product.id,
             disabled=disabled,
             reason=reason,
-            by_user=user_uuid(identity),
+            by_user=identity.user_id,
             by_staff=by_staff,
         )
     )

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, event
+from sqlalchemy import Connection, Executable
 from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ class ReadStatement:
     Prepared (the default), it is PREPAREd on a database connection the first time it runs there
     and EXECUTEd by name after that. A prepared statement outlives transactions (PREPARE and
     DEALLOCATE are not rolled back) and lives as long as its connection, as does the
-    connection's `info` that records it. Its plan is the generic one (see `use_generic_plans`),
+    connection's `info` that records it. Its plan is the generic one (products' `db_generic_plans`),
     so prepare only statements whose best plan does not depend on their values; the others are
     sent as plain SQL and planned for their values on every run."""
 
@@ -70,18 +70,3 @@ class ReadStatement:
             del prepared[oldest]  # only once the server has let it go
         connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
         prepared[self.name] = None
-
-
-def use_generic_plans(engine: Engine) -> None:
-    """Every new connection plans prepared statements once, generically, instead of again for
-    each run's values. Only `ReadStatement`s are prepared on these connections (psycopg2 sends
-    everything else as plain text), and only those whose plan fits every value."""
-
-    @event.listens_for(engine, "connect")
-    def plan_generically(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("SET plan_cache_mode = force_generic_plan")
-        finally:
-            cursor.close()
-        dbapi_connection.commit()

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from souk_kit.db import Database
+from souk_kit.db import database_of
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -30,7 +30,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def db(app: Flask) -> Callable[[], Session]:
     """A session on the test's transaction, to look at what the requests wrote."""
-    database: Database = app.extensions["souk_db"]
+    database = database_of(app)
     return database.new_session
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from souk_kit.auth import RevocationSet
+from souk_kit.db import database_of
 from souk_kit.testing import FakeRevocations
 from sqlalchemy import delete, select
 
@@ -27,8 +28,8 @@ def live_app(service_env) -> Iterator[Flask]:
     event_ids: list[uuid.UUID] = []
     app.extensions["test_cleanup"] = (sellers, event_ids)
     yield app
-    database = app.extensions["souk_db"]
-    with database.new_session() as session, session.begin():
+    database = database_of(app)
+    with database.transaction() as session:
         products = list(session.scalars(select(Product.id).where(Product.seller_id.in_(sellers))))
         named = [str(p) for p in products]
         session.execute(

@@ -4,6 +4,7 @@
 import uuid
 
 import pytest
+from souk_kit.db import database_of
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -113,7 +114,7 @@ def test_open_transactions_adding_to_one_category_never_wait_for_each_other(
     shared counter row would make the second create wait for ever."""
     apps = [make_service_app(create_app) for _ in range(2)]
     for app in apps:
-        with app.extensions["souk_db"].new_session() as session, session.begin():
+        with database_of(app).transaction() as session:
             session.execute(text("SET lock_timeout = '5s'"))  # fail rather than hang
             assert session.scalar(text("SHOW lock_timeout")) == "5s"
         owner = Seller(app.test_client(), tokens.headers("seller", user_id=str(uuid.uuid4())), "")
@@ -131,7 +132,7 @@ def test_open_transactions_adding_to_one_category_never_wait_for_each_other(
         engine.dispose()
     for app in apps:
         assert app.test_client().get("/api/products?category=lamps").json["total"] == 1
-        with app.extensions["souk_db"].new_session() as session:
+        with database_of(app).new_session() as session:
             assert session.scalar(text("SHOW lock_timeout")) == "5s"
 
 

@@ -2,6 +2,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from souk_kit.db import database_of
 from sqlalchemy import event, text
 
 from services.products.service import statements
@@ -193,7 +194,7 @@ def test_a_page_and_its_total_cost_one_statement_however_many_products_it_shows(
         seller.upload(product["id"], image_bytes(), "x.jpg")
         seller.offer(product["id"], percent_off=10)
     statements: list[str] = []
-    engine = app.extensions["souk_db"].engine
+    engine = database_of(app).engine
 
     def count(_conn, _cursor, statement, *_args) -> None:
         # PREPARE runs once per connection and statement shape, not per request.

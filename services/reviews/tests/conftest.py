@@ -4,8 +4,10 @@ from dataclasses import dataclass, field
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.app import use_clients
 
 from services.reviews.app import create_app
+from services.reviews.clients import Clients
 
 
 @dataclass
@@ -59,9 +61,7 @@ def orders() -> FakePurchases:
 @pytest.fixture
 def app(make_service_app, catalogue, people, orders) -> Flask:
     app = make_service_app(create_app)
-    app.extensions["reviews_products"] = catalogue
-    app.extensions["reviews_auth"] = people
-    app.extensions["reviews_orders"] = orders
+    use_clients(app, Clients(catalogue, people, orders))
     return app
 
 

@@ -6,10 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from souk_kit.app import use_clients
 from souk_kit.auth import RevocationSet
+from souk_kit.db import database_of
 from sqlalchemy import create_engine, text
 
 from services.reviews.app import create_app
+from services.reviews.clients import Clients
 
 
 @pytest.fixture
@@ -17,11 +20,9 @@ def committed_app(service_env, revoked_sessions, catalogue, people, orders) -> I
     """The reviews app on the real database: every request commits."""
     app = create_app()
     app.extensions["souk_revocations"] = RevocationSet(revoked_sessions, 0.0, 3600.0)
-    app.extensions["reviews_products"] = catalogue
-    app.extensions["reviews_auth"] = people
-    app.extensions["reviews_orders"] = orders
+    use_clients(app, Clients(catalogue, people, orders))
     yield app
-    app.extensions["souk_db"].engine.dispose()
+    database_of(app).engine.dispose()
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 import uuid
 
 import pytest
+from souk_kit.app import clients_of
 from souk_kit.db import database
 from sqlalchemy import select
 
+from services.reviews.clients import Clients
 from services.reviews.models import OutboxMessage
 
 
@@ -138,7 +140,7 @@ def test_when_orders_is_down_the_review_is_stored_unverified(ada, product, app, 
     from services.reviews.settings import ReviewsSettings
 
     # The real client, pointed at nothing: orders does not answer.
-    app.extensions["reviews_orders"] = PurchasesClient(ReviewsSettings())
+    clients_of(app, Clients).purchases = PurchasesClient(ReviewsSettings())
     assert ada.review(product).status_code == 201
     assert (
         client.get(f"/api/products/{product}/reviews").json["items"][0]["verified_purchase"]
@@ -150,7 +152,7 @@ def test_when_the_catalogue_is_down_a_review_is_a_503(ada, product, app):
     from services.reviews.clients import ProductsClient
     from services.reviews.settings import ReviewsSettings
 
-    app.extensions["reviews_products"] = ProductsClient(ReviewsSettings())
+    clients_of(app, Clients).products = ProductsClient(ReviewsSettings())
     answer = ada.review(product)
     assert answer.status_code == 503
     assert answer.json["code"] == "dependency_unavailable"

@@ -16,6 +16,7 @@ from souk_kit.auth import Identity
 from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
+from souk_kit.validation import parse_uuid
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -61,13 +62,6 @@ class NotYourShipmentError(ForbiddenError):
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def parse_id(raw: str | uuid.UUID, what: str = "shipment") -> uuid.UUID:
-    try:
-        return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
-    except ValueError:
-        raise NotFoundError(f"No such {what}") from None
 
 
 def new_tracking_number() -> str:
@@ -151,7 +145,7 @@ def _step_taken(session: Session, shipment: Shipment, status: str, courier_id: u
 
 def pick_up_shipment(session: Session, shipment_id: str, courier_id: uuid.UUID) -> Shipment:
     """Assign a pending shipment to the courier; of racing couriers exactly one wins."""
-    key = parse_id(shipment_id)
+    key = parse_uuid(shipment_id, NotFoundError("No such shipment"))
     shipment = session.scalars(
         update(Shipment)
         .where(Shipment.id == key, Shipment.status == "pending", Shipment.courier_id.is_(None))
@@ -176,7 +170,7 @@ def advance_shipment(
     session: Session, shipment_id: str, courier_id: uuid.UUID, status: str
 ) -> Shipment:
     """Move the courier's own shipment one step on (`out_for_delivery`, then `delivered`)."""
-    key = parse_id(shipment_id)
+    key = parse_uuid(shipment_id, NotFoundError("No such shipment"))
     shipment = session.scalars(
         update(Shipment)
         .where(
@@ -204,7 +198,7 @@ def advance_shipment(
 
 def cancel_shipment_of_order(session: Session, order_id: str) -> Shipment:
     """Cancel the order's shipment while no courier has it; a repeat answers the same."""
-    key = parse_id(order_id, "order")
+    key = parse_uuid(order_id, NotFoundError("No such order"))
     shipment = session.scalars(
         update(Shipment)
         .where(Shipment.order_id == key, Shipment.status == "pending")
@@ -225,7 +219,7 @@ def cancel_shipment_of_order(session: Session, order_id: str) -> Shipment:
 
 
 def shipment_of_order(session: Session, order_id: str) -> Shipment:
-    key = parse_id(order_id, "order")
+    key = parse_uuid(order_id, NotFoundError("No such order"))
     shipment = session.scalars(select(Shipment).where(Shipment.order_id == key)).first()
     if shipment is None:
         raise NotFoundError("No shipment for this order")
@@ -249,11 +243,11 @@ def _in_pool(shipment: Shipment) -> bool:
 def visible_shipment(session: Session, identity: Identity, shipment_id: str) -> Shipment:
     """The shipment if the caller may see it: staff, the buyer, its courier, or any courier
     while it waits in the pool; everybody else gets 404."""
-    key = parse_id(shipment_id)
+    key = parse_uuid(shipment_id, NotFoundError("No such shipment"))
     shipment = session.get(Shipment, key)
     if shipment is None:
         raise NotFoundError("No such shipment")
-    caller = parse_id(identity.user_id, "user")
+    caller = identity.user_id
     if identity.role == "admin" or shipment.user_id == caller:
         return shipment
     if identity.role == "courier" and (shipment.courier_id == caller or _in_pool(shipment)):
@@ -262,7 +256,7 @@ def visible_shipment(session: Session, identity: Identity, shipment_id: str) -> 
 
 
 def may_see_address(identity: Identity, shipment: Shipment) -> bool:
-    caller = parse_id(identity.user_id, "user")
+    caller = identity.user_id
     return identity.role == "admin" or caller in (shipment.user_id, shipment.courier_id)
 
 
@@ -280,7 +274,7 @@ def list_shipments(
     of their own orders; staff see everything.
     """
     statement = select(Shipment).order_by(Shipment.created_at.desc(), Shipment.id.desc())
-    caller = parse_id(identity.user_id, "user")
+    caller = identity.user_id
     if identity.role == "courier":
         pool = and_(Shipment.status == "pending", Shipment.courier_id.is_(None))
         zone = query.zone.lower() if query.zone else courier_zone

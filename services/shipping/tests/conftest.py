@@ -5,10 +5,12 @@ from decimal import Decimal
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from souk_kit.app import use_clients
+from souk_kit.db import database_of
 from souk_kit.errors import DependencyError
 
 from services.shipping.app import create_app
-from services.shipping.clients import UserFacts
+from services.shipping.clients import Clients, UserFacts
 
 
 class FakeProducts:
@@ -74,8 +76,7 @@ def fake_users() -> FakeUsers:
 @pytest.fixture
 def app(make_service_app, fake_products: FakeProducts, fake_users: FakeUsers) -> Flask:
     app = make_service_app(create_app)
-    app.extensions["shipping_products"] = fake_products
-    app.extensions["shipping_auth"] = fake_users
+    use_clients(app, Clients(fake_products, fake_users))
     return app
 
 
@@ -86,7 +87,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def db_session(app: Flask):
-    with app.extensions["souk_db"].new_session() as session:
+    with database_of(app).new_session() as session:
         yield session
 
 

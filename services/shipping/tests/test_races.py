@@ -7,9 +7,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
+from souk_kit.app import use_clients
+from souk_kit.db import database_of
 from sqlalchemy import create_engine, text
 
 from services.shipping.app import create_app
+from services.shipping.clients import Clients
 from services.shipping.tests.conftest import FakeProducts, FakeUsers
 
 
@@ -18,12 +21,11 @@ def committing_app(service_env, migrated_url) -> Iterator[Flask]:
     """The app on its own engine: every request commits for real (no test transaction)."""
     app = create_app()
     app.config["TESTING"] = True
-    app.extensions["shipping_products"] = FakeProducts()
-    app.extensions["shipping_auth"] = FakeUsers()
+    use_clients(app, Clients(FakeProducts(), FakeUsers()))
     orders: list[str] = []
     app.config["created_orders"] = orders
     yield app
-    app.extensions["souk_db"].engine.dispose()
+    database_of(app).engine.dispose()
     engine = create_engine(migrated_url)
     with engine.begin() as connection:
         for order_id in orders:

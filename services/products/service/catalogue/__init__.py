@@ -13,6 +13,7 @@ from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError, ValidationError
+from souk_kit.validation import parse_uuid
 from sqlalchemy import ARRAY, Uuid, any_, bindparam, select, true
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,6 @@ from services.products.service.catalogue.shown import (
     shown,
     shown_rows,
 )
-from services.products.service.common import parse_id
 from services.products.service.statements import ReadStatement
 
 __all__ = [
@@ -85,12 +85,12 @@ def show_product(
     session: Session, product_id: str, viewer: Identity | None, currency: str
 ) -> dict[str, Any]:
     """A deleted product is gone; a disabled one is seen only by its seller and admins."""
-    rows = DETAIL.rows(session, {"id": parse_id(product_id)})
+    rows = DETAIL.rows(session, {"id": parse_uuid(product_id, NotFoundError("No such product"))})
     if not rows or rows[0][DELETED_AT] is not None:
         raise NotFoundError("No such product")
     row = rows[0]
     if row[DISABLED] and not (
-        viewer and (viewer.role == "admin" or viewer.user_id == row[SELLER_ID])
+        viewer and (viewer.role == "admin" or str(viewer.user_id) == str(row[SELLER_ID]))
     ):
         raise NotFoundError("No such product")
     return show(row, currency)
