@@ -120,6 +120,22 @@ def test_any_signed_in_user_passes_requires_without_roles(client, tokens):
     assert answer.json == {"user_id": user_id, "role": "courier", "sid": "s-1"}
 
 
+def test_the_caller_is_a_uuid_and_a_token_naming_no_user_is_401(make_app, client, tokens):
+    probe = Blueprint("identity_probe", __name__, url_prefix="/api/kit")
+
+    @probe.get("/whoami")
+    @requires()
+    def whoami() -> dict:
+        return {"is_uuid": isinstance(current_identity().user_id, uuid.UUID)}
+
+    probe_client = make_app(probe).test_client()
+    answer = probe_client.get("/api/kit/whoami", headers=tokens.headers(user_id=str(uuid.uuid4())))
+    assert (answer.status_code, answer.json) == (200, {"is_uuid": True})
+    answer = probe_client.get("/api/kit/whoami", headers=tokens.headers(user_id="robot-7"))
+    assert answer.status_code == 401
+    assert answer.json["error"] == "The token does not name a user"
+
+
 def test_a_listed_role_passes(client, tokens):
     assert client.get("/api/kit/shop", headers=tokens.headers("seller")).json == {"role": "seller"}
     assert client.get("/api/kit/shop", headers=tokens.headers("admin")).status_code == 200
