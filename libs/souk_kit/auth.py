@@ -108,7 +108,7 @@ def init_auth(app: Flask, settings: ServiceSettings, revocation_source: Revocati
     jwt = JWTManager(app)
 
     @jwt.token_in_blocklist_loader
-    def token_revoked(_header: dict, payload: dict) -> bool:
+    def token_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         return payload.get("type") != "access" or revocations().is_revoked(payload.get("sid", ""))
 
     def unauthorized(message: str) -> Any:
@@ -190,7 +190,8 @@ def current_identity() -> Identity:
 
 
 def maybe_identity() -> Identity | None:
-    return g.get("identity")
+    identity: Identity | None = g.get("identity")
+    return identity
 
 
 def revocations_of(app: Flask) -> RevocationSet:

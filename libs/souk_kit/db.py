@@ -2,9 +2,10 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, CursorResult, Engine, UpdateBase, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from souk_kit.settings import ServiceSettings
@@ -90,3 +91,9 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def rows_affected(session: Session, statement: UpdateBase) -> int:
+    """Run an INSERT, UPDATE or DELETE in the session and say how many rows it touched."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount

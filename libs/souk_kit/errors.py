@@ -1,13 +1,25 @@
 """The error family every service raises, and the handlers that turn any error into API.md's shape."""
 
 import logging
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import Flask, Response, jsonify
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("souk.errors")
+
+
+class ErrorBody(TypedDict):
+    """Every error answer's JSON (API.md): a message for people, a code for programs."""
+
+    error: str
+    code: str
+    details: dict[str, Any]
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> ErrorBody:
+    return {"error": message, "code": code, "details": details or {}}
 
 
 class ApiError(Exception):
@@ -28,6 +40,10 @@ class ApiError(Exception):
         self.code = code or self.code
         self.details = details or {}
         self.headers = headers or {}
+
+    @property
+    def body(self) -> ErrorBody:
+        return error_body(self.code, self.message, self.details)
 
 
 class ValidationError(ApiError):
@@ -109,7 +125,7 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    response = jsonify({"error": message, "code": code, "details": details or {}})
+    response = jsonify(error_body(code, message, details))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -127,7 +143,11 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        message = error.description if status < 500 else "Something went wrong on our side"
+        message = (
+            (error.description or error.name)
+            if status < 500
+            else "Something went wrong on our side"
+        )
         code = _HTTP_CODES.get(status, "http_error")
         if status == 400 and "JSON" in (error.description or ""):
             code, message = "malformed_json", "The request body is not valid JSON"

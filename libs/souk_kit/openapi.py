@@ -40,7 +40,9 @@ def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> lis
     ]
 
 
-def _operation(spec: RouteSpec, path_params: list[str], components: dict[str, Any]) -> dict:
+def _operation(
+    spec: RouteSpec, path_params: list[str], components: dict[str, Any]
+) -> dict[str, Any]:
     operation: dict[str, Any] = {"responses": {}}
     if spec.summary:
         operation["summary"] = spec.summary

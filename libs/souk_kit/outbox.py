@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, Response, g, has_request_context
 from prometheus_client import Counter
@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from souk_kit.background import start_periodic
-from souk_kit.db import Database, transaction
+from souk_kit.db import Database, rows_affected, transaction
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 from souk_kit.validation import json_body, parse_model
@@ -48,6 +48,10 @@ class OutboxMixin:
     """Columns of a service's `outbox` table: `class OutboxMessage(OutboxMixin, Base)`."""
 
     __tablename__ = "outbox"
+
+    if TYPE_CHECKING:  # the declarative base the service mixes this into gives the constructor
+
+        def __init__(self, **columns: Any) -> None: ...
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, unique=True)
@@ -128,7 +132,7 @@ P = TypeVar("P", bound=BaseModel)
 def receive(
     processed: type[ProcessedMessageMixin],
     payload_model: type[P],
-    apply: Callable[[Session, P], None],
+    apply: Callable[[Session, P], object],
 ) -> dict[str, int]:
     """The whole of an outbox receiver route: the relay's batch from the request body, every
     payload checked before any is applied, each message applied once, all in one transaction.
@@ -247,7 +251,7 @@ def forget_processed(
     table = model.__table__  # type: ignore[attr-defined]
     cutoff = func.now() - timedelta(days=keep_days)
     old = select(table.c.event_id).where(table.c.processed_at < cutoff).limit(batch)
-    return session.execute(delete(table).where(table.c.event_id.in_(old))).rowcount
+    return rows_affected(session, delete(table).where(table.c.event_id.in_(old)))
 
 
 def init_outbox(

@@ -34,7 +34,7 @@ def page_of(items: Sequence[Any], query: PageQuery, total: int, **extra: Any) ->
 
 def paginate(
     session: Session,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     query: PageQuery,
     serialize: Callable[[Any], Any],
     *,

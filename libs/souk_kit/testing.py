@@ -157,13 +157,16 @@ class TokenMaker:
     ) -> str:
         claims = {"role": role, "sid": str(uuid.uuid4()), **claims}
         with self._app.app_context():
-            return create_access_token(
+            token: str = create_access_token(
                 identity=user_id or str(uuid.uuid4()),
                 additional_claims=claims,
                 expires_delta=expires_delta or timedelta(minutes=15),
             )
+        return token
 
-    def headers(self, role: str = "customer", user_id: str | None = None, **claims: Any) -> dict:
+    def headers(
+        self, role: str = "customer", user_id: str | None = None, **claims: Any
+    ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, user_id, **claims)}"}
 
 

@@ -13,7 +13,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from souk_kit.errors import ApiError, NotFoundError, UnsupportedMediaTypeError, ValidationError
 
-F = TypeVar("F", bound=Callable[..., Any])
+# A Flask view: its answer is whatever Flask makes a response of.
+View = Callable[..., Any]
+_Data = TypeVar("_Data")
 
 
 class Schema(BaseModel):
@@ -114,7 +116,7 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def _refuse_nul(data: Any) -> Any:
+def _refuse_nul(data: _Data) -> _Data:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the driver.
     path = _nul_path(data)
     if path is not None:
@@ -181,10 +183,11 @@ def validate(
     query: type[BaseModel] | None = None,
     responses: dict[int, type[BaseModel] | None] | None = None,
     summary: str | None = None,
-) -> Callable[[F], F]:
-    """Parse the JSON body and/or query string into models passed as `body=` / `query=`."""
+) -> Callable[[Callable[..., Any]], View]:
+    """Parse the JSON body and/or query string into models passed as `body=` / `query=`; the
+    view's answer (a model, a list of them, a dict, with a status or not) becomes JSON."""
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[..., Any]) -> View:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if body is not None:
@@ -197,6 +200,6 @@ def validate(
         spec.body, spec.query = body, query
         spec.responses = dict(responses or {})
         spec.summary = summary or (view.__doc__ or "").strip().split("\n")[0] or None
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate

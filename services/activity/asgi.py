@@ -53,7 +53,8 @@ def create_app(settings: ActivitySettings | None = None) -> Starlette:
         routes=[
             # Every method reaches the endpoint, which answers the JSON 405 itself.
             *(Route(path, stream, methods=ANY_METHOD) for path in STREAM_PATHS),
-            Mount("/", app=WSGIMiddleware(flask_app, workers=settings.request_threads)),
+            # a2wsgi's and Starlette's hints disagree with Flask's on the WSGI/ASGI callables.
+            Mount("/", app=WSGIMiddleware(flask_app, workers=settings.request_threads)),  # type: ignore[arg-type]
         ],
         lifespan=lifespan,
     )

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from souk_kit.db import rows_affected
 from souk_kit.errors import ConflictError, NotFoundError, ValidationError
 from souk_kit.outbox import record_event
 from souk_kit.validation import parse_uuid
@@ -231,8 +232,7 @@ def remove_item(session: Session, user_id: uuid.UUID, item_id: str) -> None:
 def empty_cart(session: Session, user_id: uuid.UUID) -> int:
     """Remove every line; returns how many there were."""
     lock_cart(session, user_id)
-    removed = session.execute(delete(CartItem).where(CartItem.user_id == user_id))
-    return int(removed.rowcount)  # type: ignore[attr-defined]
+    return rows_affected(session, delete(CartItem).where(CartItem.user_id == user_id))
 
 
 @dataclass(frozen=True)

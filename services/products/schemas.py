@@ -30,7 +30,7 @@ def _decimal(value: Any, places: Decimal) -> Decimal:
     if not amount.is_finite():
         raise ValueError("must be a finite decimal number")
     if not exact:
-        raise ValueError(f"must have at most {-places.as_tuple().exponent} decimal places")
+        raise ValueError(f"must have at most {-int(places.as_tuple().exponent)} decimal places")
     return amount.quantize(places)
 
 

@@ -13,6 +13,7 @@ from services.shipping.clients import UserFacts, clients
 from services.shipping.models import Shipment, ShipmentEvent
 from services.shipping.schemas import (
     CancelledOut,
+    CourierOut,
     CourierPage,
     CourierQuery,
     CourierRef,
@@ -210,21 +211,21 @@ def couriers(query: CourierQuery) -> Any:
         active, completed = counts.get(courier_id, (0, 0))
         user = facts.get(courier_id)
         rows.append(
-            {
-                "courier_id": courier_id,
-                "name": user.name if user else None,
-                "zone": user.zone if user else None,
-                "active": user.active if user else None,
-                "active_deliveries": active,
-                "completed_deliveries": completed,
-            }
+            CourierOut(
+                courier_id=courier_id,
+                name=user.name if user else None,
+                zone=user.zone if user else None,
+                active=user.active if user else None,
+                active_deliveries=active,
+                completed_deliveries=completed,
+            )
         )
     rows.sort(
         key=lambda row: (
-            -row["active_deliveries"],
-            -row["completed_deliveries"],
-            row["name"] or "",
-            str(row["courier_id"]),
+            -row.active_deliveries,
+            -row.completed_deliveries,
+            row.name or "",
+            str(row.courier_id),
         )
     )
     page = rows[query.offset : query.offset + query.per_page]

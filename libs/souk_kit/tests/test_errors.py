@@ -1,6 +1,8 @@
 """Every error — raised by a service, by werkzeug, by the database, or unexpected — answers in
 API.md's shape `{"error", "code", "details"}` with the right status."""
 
+from typing import NoReturn
+
 import pytest
 from flask import Blueprint
 from pydantic import BaseModel
@@ -45,32 +47,32 @@ bp = Blueprint("errors_test", __name__, url_prefix="/api/kit")
 
 
 @bp.get("/raise/<name>")
-def raise_named(name: str) -> None:
+def raise_named(name: str) -> NoReturn:
     raise BY_NAME[name](details={"why": name})
 
 
 @bp.get("/out-of-stock")
-def out_of_stock() -> None:
+def out_of_stock() -> NoReturn:
     raise OutOfStockError(details={"lines": [1]})
 
 
 @bp.get("/slow-down")
-def slow_down() -> None:
+def slow_down() -> NoReturn:
     raise errors.RateLimitedError("Wait a bit", headers={"Retry-After": "7"})
 
 
 @bp.get("/boom")
-def boom() -> None:
+def boom() -> NoReturn:
     raise RuntimeError("password=hunter2 at db.internal:5432")
 
 
 @bp.get("/db/<pgcode>")
-def database_trouble(pgcode: str) -> None:
+def database_trouble(pgcode: str) -> NoReturn:
     raise sa_exc.OperationalError("SELECT 1", {}, FakePgError(None if pgcode == "none" else pgcode))
 
 
 @bp.get("/pool-timeout")
-def pool_timeout() -> None:
+def pool_timeout() -> NoReturn:
     raise sa_exc.TimeoutError("QueuePool limit reached")
 
 

@@ -4,6 +4,7 @@ import json
 import logging
 import re
 import uuid
+from typing import NoReturn
 
 import pytest
 from flask import Blueprint
@@ -29,7 +30,7 @@ def mine() -> dict:
 
 
 @bp.post("/clash")
-def clash() -> None:
+def clash() -> NoReturn:
     raise ConflictError()
 
 

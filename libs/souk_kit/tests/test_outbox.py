@@ -130,6 +130,7 @@ def test_a_message_its_receiver_refuses_is_set_aside_and_not_sent_again(
     assert relay.deliver_due() == 0
     [row] = outbox_rows(database)
     assert row.attempts == 1 and row.dead_at is not None
+    assert row.last_error is not None
     assert row.last_error.startswith("400: ") and "validation_error" in row.last_error
     assert dead_letters("activity", "/refused") == counted + 1
 
@@ -173,7 +174,7 @@ def test_answers_that_may_change_are_retried_not_set_aside(
     assert relay.deliver_due() == 0
     [row] = outbox_rows(database)
     assert row.dead_at is None and row.attempts == 1
-    assert row.last_error.startswith(recorded)
+    assert (row.last_error or "").startswith(recorded)
 
 
 def test_a_failed_message_is_delivered_once_it_is_due_again(database, relay, fake_service):

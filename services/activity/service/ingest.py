@@ -11,11 +11,12 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from souk_kit.errors import PayloadTooLargeError, ValidationError
 from souk_kit.outbox import RelayedMessage
 from souk_kit.validation import maybe_uuid
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -174,7 +175,7 @@ def ingest_batch(session: Session, messages: list[RelayedMessage]) -> tuple[int,
             rows.setdefault(message.event_id, row)
     if not rows:
         return 0, skipped
-    table = Event.__table__
+    table = cast(Table, Event.__table__)
     inserted = session.execute(
         insert(table)
         .values(list(rows.values()))

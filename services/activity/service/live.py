@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from souk_kit.db import rows_affected
 from sqlalchemy import Connection, delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -106,4 +107,4 @@ def forget_old(session: Session, keep_hours: float, batch: int = 10_000) -> int:
     """Delete up to `batch` events older than `keep_hours`; returns how many."""
     cutoff = func.now() - timedelta(hours=keep_hours)
     old = select(LiveEvent.seq).where(LiveEvent.at < cutoff).limit(batch)
-    return session.execute(delete(LiveEvent).where(LiveEvent.seq.in_(old))).rowcount
+    return rows_affected(session, delete(LiveEvent).where(LiveEvent.seq.in_(old)))

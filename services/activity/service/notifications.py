@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from souk_kit.db import rows_affected
 from souk_kit.errors import NotFoundError
 from souk_kit.validation import maybe_uuid, parse_uuid
 from sqlalchemy import Select, func, select, tuple_, update
@@ -222,7 +223,7 @@ def create(
     return len(queued)
 
 
-def inbox(user_id: uuid.UUID, unread_only: bool) -> Select[tuple[Notification]]:
+def inbox(user_id: uuid.UUID, unread_only: bool) -> Select[Notification]:
     """The user's notifications (or only the unread ones), newest first."""
     mine = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
@@ -249,12 +250,12 @@ def mark_read(session: Session, user_id: uuid.UUID, raw_id: str) -> Notification
 
 
 def mark_all_read(session: Session, user_id: uuid.UUID) -> int:
-    marked = session.execute(
+    return rows_affected(
+        session,
         update(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=datetime.now(UTC))
+        .values(read_at=datetime.now(UTC)),
     )
-    return marked.rowcount
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,9 @@ Resolver = Callable[[str, int], list[str]]
 
 
 def resolve(host: str, port: int) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    return sorted(
+        {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+    )
 
 
 class TargetError(ValueError):
@@ -202,7 +204,7 @@ def last_deliveries(
     return {d.endpoint_id: d for d in session.scalars(latest)}
 
 
-def deliveries_of(endpoint: WebhookEndpoint) -> Select[tuple[WebhookDelivery]]:
+def deliveries_of(endpoint: WebhookEndpoint) -> Select[WebhookDelivery]:
     """The endpoint's deliveries, newest first."""
     return (
         select(WebhookDelivery)

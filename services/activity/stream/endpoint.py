@@ -31,7 +31,7 @@ OPEN_STREAMS = Gauge("souk_activity_open_streams", "Server-sent event streams op
 
 def error_json(error: ApiError, status: int | None = None) -> JSONResponse:
     return JSONResponse(
-        {"error": error.message, "code": error.code, "details": error.details},
+        dict(error.body),
         status_code=status or error.status,
         headers=error.headers,
     )
@@ -148,8 +148,8 @@ async def _events(
             if len(missed) > limit:
                 yield frame("reset", sent, {"reason": "too many missed events; reload"})
             else:
-                for event in missed:
-                    yield event_frame(event)
+                for earlier in missed:
+                    yield event_frame(earlier)
         # Another process may have sent this client events this one has not read yet.
         sent = max(sent, after or 0)
         yield frame("ready", sent, {})

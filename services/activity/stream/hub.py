@@ -136,8 +136,8 @@ class LiveHub:
                 cursor.execute(f"LISTEN {live.CHANNEL}")
             return connection
 
-        self._listener = await asyncio.to_thread(connect)
-        asyncio.get_running_loop().add_reader(self._listener.fileno(), self._notified)
+        self._listener = listener = await asyncio.to_thread(connect)
+        asyncio.get_running_loop().add_reader(listener.fileno(), self._notified)
 
     def _notified(self) -> None:
         assert self._listener is not None

@@ -87,6 +87,7 @@ def deliver(client: FlaskClient, internal_headers):
             "/internal/activity/events", json={"messages": list(messages)}, headers=internal_headers
         )
         assert answer.status_code == 200, answer.json
+        assert answer.json is not None
         return answer.json
 
     return deliver

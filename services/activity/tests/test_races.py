@@ -26,7 +26,7 @@ def test_the_same_batch_delivered_concurrently_is_stored_once(
         answer = app.test_client().post(
             "/internal/activity/events", json=batch, headers=internal_headers
         )
-        assert answer.status_code == 200
+        assert answer.status_code == 200 and answer.json is not None
         answers.append(answer.json)
 
     threads = [threading.Thread(target=deliver) for _ in range(6)]
@@ -82,6 +82,7 @@ def test_two_switches_turned_at_once_both_hold(service_env, migrated_url, tokens
         )
         assert [a.status_code for a in answers] == [200, 200]
         listed = app.test_client().get("/api/notifications/preferences", headers=headers).json
+        assert listed is not None
         delivered = next(p for p in listed["items"] if p["kind"] == "order_delivered")
         assert (delivered["inbox"], delivered["email"]) == (False, False)
     finally:

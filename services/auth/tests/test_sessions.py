@@ -113,7 +113,7 @@ def test_revocations_feed_lists_ended_sessions_for_services_only(
 
 def _forged(algorithm: str, claims: dict) -> str:
     if algorithm == "none":
-        return pyjwt.encode(claims, None, algorithm="none")
+        return pyjwt.encode(claims, "", algorithm="none")
     other_key = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

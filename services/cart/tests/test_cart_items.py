@@ -162,9 +162,9 @@ def test_more_than_the_available_stock_is_a_conflict(shopper, catalogue, stock):
     assert shopper.cart()["items"][0]["quantity"] == 2
 
 
-def test_a_product_without_a_stock_row_counts_as_sold_out(shopper, catalogue, app):
+def test_a_product_without_a_stock_row_counts_as_sold_out(shopper, catalogue, app, monkeypatch):
     lamp = catalogue.add()
-    clients_of(app, Clients).inventory.available = lambda ids: {}
+    monkeypatch.setattr(clients_of(app, Clients).inventory, "available", lambda ids: {})
     answer = shopper.add(lamp.id)
     assert answer.status_code == 409
     assert answer.json["code"] == "insufficient_stock"
@@ -261,7 +261,7 @@ def test_a_refused_add_records_no_event_and_no_line(shopper, catalogue, stock, a
         assert session.scalars(select(CartItem)).all() == []
 
 
-def test_the_catalogue_being_down_is_a_503_not_a_500(shopper, catalogue, app):
+def test_the_catalogue_being_down_is_a_503_not_a_500(shopper, catalogue, app, monkeypatch):
     from souk_kit.errors import DependencyError
 
     lamp = catalogue.add()
@@ -270,7 +270,7 @@ def test_the_catalogue_being_down_is_a_503_not_a_500(shopper, catalogue, app):
     def down(_ids):
         raise DependencyError(details={"service": "products"})
 
-    clients_of(app, Clients).products.batch = down
+    monkeypatch.setattr(clients_of(app, Clients).products, "batch", down)
     answer = shopper.client.get("/api/cart", headers=shopper.headers)
     assert answer.status_code == 503
     assert answer.json["code"] == "dependency_unavailable"

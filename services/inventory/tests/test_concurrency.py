@@ -75,20 +75,20 @@ class LiveInventory:
 
     def ledger_sum(self, product_id: str) -> int:
         with self.database.new_session() as session:
-            return session.scalar(
+            return session.scalars(
                 select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(
                     StockMovement.product_id == uuid.UUID(product_id)
                 )
-            )
+            ).one()
 
     def count_movements(self, product_id: str, change_type: str) -> int:
         with self.database.new_session() as session:
-            return session.scalar(
+            return session.scalars(
                 select(func.count()).where(
                     StockMovement.product_id == uuid.UUID(product_id),
                     StockMovement.change_type == change_type,
                 )
-            )
+            ).one()
 
     def cleanup(self) -> None:
         with self.database.transaction() as session:

@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 import pytest
 from souk_kit.testing import schema_drift
@@ -32,7 +33,7 @@ def test_a_repeated_items_message_creates_nothing_more(
     client, internal_headers, seller, seller_id, db
 ):
     product_id = str(uuid.uuid4())
-    message = {
+    message: dict[str, Any] = {
         "event_id": str(uuid.uuid4()),
         "payload": {"product_id": product_id, "seller_id": seller_id, "stock": 3},
     }
@@ -63,7 +64,7 @@ def test_a_product_with_no_opening_stock_has_an_empty_ledger(
 def test_a_malformed_items_payload_refuses_the_batch_and_applies_none_of_it(
     client, internal_headers, seller, seller_id
 ):
-    good = {
+    good: dict[str, Any] = {
         "event_id": str(uuid.uuid4()),
         "payload": {"product_id": str(uuid.uuid4()), "seller_id": seller_id, "stock": 4},
     }

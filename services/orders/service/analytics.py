@@ -40,7 +40,7 @@ class Summary:
     average_order_value: Decimal
 
 
-def _counted(statement: Select, starts: datetime | None, ends: datetime | None) -> Select:  # type: ignore[type-arg]
+def _counted(statement: Select, starts: datetime | None, ends: datetime | None) -> Select:
     statement = statement.where(Order.status.in_(COUNTED_STATUSES), Order.paid_at.is_not(None))
     if starts:
         statement = statement.where(Order.paid_at >= starts)

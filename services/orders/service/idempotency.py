@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from souk_kit.db import rows_affected
 from souk_kit.errors import ApiError, ConflictError, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -62,9 +63,7 @@ def request_hash(body: Any) -> str:
 
 
 def error_answer(error: ApiError) -> Answer:
-    return Answer(
-        error.status, {"error": error.message, "code": error.code, "details": error.details}
-    )
+    return Answer(error.status, dict(error.body))
 
 
 def run_once(
@@ -121,9 +120,10 @@ def run_once(
                 .limit(1)
             )
             if earlier is not None:
-                answer = answer_for_order(earlier)
-                if answer is None:
+                settled = answer_for_order(earlier)
+                if settled is None:
                     raise IdempotencyKeyInProgressError(details={"order_id": str(earlier)})
+                answer = settled
             else:
                 # The key's own transaction ends normally whatever happens, releasing the lock.
                 try:
@@ -160,7 +160,6 @@ def settle_key(session: Session, user_id: uuid.UUID, key: str, answer: Answer | 
 
 
 def forget_old_keys(session: Session, ttl: timedelta) -> int:
-    result = session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - ttl)
+    return rows_affected(
+        session, delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - ttl)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -85,16 +85,15 @@ def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
         order.compensation_due = True
         if was_paid:  # its sellers were told of it (order.new): tell them it is off
             tell_sellers(session, order, "order.cancelled", order.updated_at)
-        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
-        if was_paid:
-            for line in lines:
+            for line in order.lines:
                 send_later(
                     session,
                     OutboxMessage,
                     "products",
                     "/sales",
-                    {"product_id": line["product_id"], "quantity": -line["quantity"]},
+                    {"product_id": str(line.product_id), "quantity": -line.quantity},
                 )
+        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
         record_event(
             session,
             OutboxMessage,

@@ -1,6 +1,7 @@
 """Cancelling, the status flow by an admin, and shipping's updates."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy import update
 
@@ -288,7 +289,7 @@ def test_a_malformed_shipment_update_is_refused_for_the_relay_to_set_aside(
 def test_the_internal_receiver_needs_the_service_token_and_a_well_formed_batch(
     client, internal_headers
 ):
-    body = {"messages": []}
+    body: dict[str, list[Any]] = {"messages": []}
     assert client.post("/internal/orders/shipment-updates", json=body).status_code == 404
     bad = {"messages": [{"event_id": "not-a-uuid", "payload": {}}]}
     answer = client.post("/internal/orders/shipment-updates", json=bad, headers=internal_headers)

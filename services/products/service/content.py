@@ -2,6 +2,7 @@
 and plain-text pages ("about", "returns"…) linked from every page."""
 
 from souk_kit.auth import Identity
+from souk_kit.db import rows_affected
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.validation import parse_uuid
 from sqlalchemy import func, or_, select
@@ -92,11 +93,12 @@ def find_page(session: Session, slug: str, *, drafts: bool = False) -> ContentPa
 def write_page(session: Session, slug: str, body: PageWrite) -> tuple[ContentPage, bool]:
     """Create or replace the page; True when it is new."""
     fields = body.model_dump()
-    created = session.execute(
+    created = rows_affected(
+        session,
         insert(ContentPage)
         .values(slug=slug, **fields)
-        .on_conflict_do_nothing(index_elements=[ContentPage.slug])
-    ).rowcount
+        .on_conflict_do_nothing(index_elements=[ContentPage.slug]),
+    )
     page = session.get(ContentPage, slug, with_for_update=True, populate_existing=True)
     assert page is not None  # inserted now or by whoever got there first
     if not created:  # two writers at once: one creates it, the other then replaces it

@@ -5,11 +5,12 @@ building, cache-key computation or ORM loading here, and no parsing or planning 
 import itertools
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import ClauseElement, Connection
 from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 _DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # `$1, $2, …` as PREPARE takes them
 _PYFORMAT = psycopg2.dialect()  # `%(name)s` as psycopg2 takes them
@@ -33,8 +34,8 @@ class ReadStatement:
     so prepare only statements whose best plan does not depend on their values; the others are
     sent as plain SQL and planned for their values on every run."""
 
-    def __init__(self, statement: Executable, *, prepare: bool = True) -> None:
-        compiled = statement.compile(dialect=_DOLLAR)
+    def __init__(self, statement: ClauseElement, *, prepare: bool = True) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DOLLAR))
         unnamed = sorted(name for name, value in compiled.params.items() if value is not None)
         if unnamed:
             raise ValueError(f"write constants as literal SQL, not parameters: {unnamed}")

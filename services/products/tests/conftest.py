@@ -46,6 +46,7 @@ class Seller:
         body = {"name": "Brass lantern", "price": "19.99", **fields}
         answer = self.client.post("/api/products", json=body, headers=self.headers)
         assert answer.status_code == 201, answer.json
+        assert answer.json is not None
         return answer.json
 
     def patch(self, product_id: str, **fields: Any):

@@ -16,7 +16,7 @@ from services.products.tests.conftest import Seller
 
 def totals(client) -> dict[str | None, int]:
     """The totals the catalogue answers: overall (None) and for each category used here."""
-    answers = {None: client.get("/api/products?per_page=1").json["total"]}
+    answers: dict[str | None, int] = {None: client.get("/api/products?per_page=1").json["total"]}
     for category in ("lamps", "rugs", "vases"):
         answers[category] = client.get(f"/api/products?per_page=1&category={category}").json[
             "total"
@@ -33,7 +33,7 @@ def counted(db) -> dict[str | None, int]:
             .group_by(Product.category)
         )
         per_category = {category: count for category, count in rows}
-    answers = {None: sum(per_category.values())}
+    answers: dict[str | None, int] = {None: sum(per_category.values())}
     for category in ("lamps", "rugs", "vases"):
         answers[category] = per_category.get(category, 0)
     return answers
@@ -119,7 +119,8 @@ def test_open_transactions_adding_to_one_category_never_wait_for_each_other(
             assert session.scalar(text("SHOW lock_timeout")) == "5s"
         owner = Seller(app.test_client(), tokens.headers("seller", user_id=str(uuid.uuid4())), "")
         owner.create(category="lamps")
-        assert owner.client.get("/api/products?category=lamps").json["total"] == 1
+        listed = owner.client.get("/api/products?category=lamps").json
+        assert listed is not None and listed["total"] == 1
 
     # A fold committed elsewhere meanwhile does not wait for them either, and leaves their
     # rows alone (it only ever rewrites committed rows into their sums).

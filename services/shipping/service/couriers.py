@@ -17,4 +17,4 @@ def delivery_counts(session: Session) -> dict[uuid.UUID, tuple[int, int]]:
         .where(Shipment.courier_id.is_not(None))
         .group_by(Shipment.courier_id)
     ).all()
-    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
+    return {courier_id: (int(active), int(done)) for courier_id, active, done in rows if courier_id}

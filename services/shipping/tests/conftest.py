@@ -109,6 +109,7 @@ def new_shipment(client: FlaskClient, internal_headers):
         }
         answer = client.post("/internal/shipping/shipments", json=body, headers=internal_headers)
         assert answer.status_code == 201, answer.json
+        assert answer.json is not None
         return {**answer.json, "user_id": body["user_id"]}
 
     return create

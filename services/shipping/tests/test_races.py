@@ -54,6 +54,7 @@ def committed_shipment(app: Flask, internal_headers: dict) -> dict:
         headers=internal_headers,
     )
     assert answer.status_code == 201
+    assert answer.json is not None
     return answer.json
 
 

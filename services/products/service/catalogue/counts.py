@@ -49,7 +49,7 @@ def fold_listed_changes(session: Session) -> bool:
 def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, int]], int]:
     """Categories of listed products with how many products each holds, biggest first."""
     counted = (
-        select(Product.category.label("name"), func.count().label("count"))
+        select(Product.category.label("name"), func.count().label("product_count"))
         .where(listed(), Product.category.is_not(None))
         .group_by(Product.category)
     )
@@ -59,4 +59,4 @@ def categories(session: Session, query: CategoryQuery) -> tuple[list[tuple[str, 
         .limit(query.per_page)
         .offset(query.offset)
     ).all()
-    return [(row.name, row.count) for row in rows], total
+    return [(row.name, row.product_count) for row in rows], total

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from souk_kit.pagination import PageQuery
-from sqlalchemy import Integer, Uuid, bindparam, exists, func, literal_column, select, true
+from sqlalchemy import (
+    ColumnClause,
+    Integer,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from services.products.schemas import CatalogueQuery
@@ -25,8 +35,8 @@ from services.products.service.catalogue.shown import (
 )
 from services.products.service.statements import ReadStatement
 
-ENGLISH = literal_column("'english'::regconfig")
-SIMPLE = literal_column("'simple'::regconfig")
+ENGLISH: ColumnClause[str] = literal_column("'english'::regconfig")
+SIMPLE: ColumnClause[str] = literal_column("'simple'::regconfig")
 _WORD = re.compile(r"[^\W_]+")
 _WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-|\bor\b', re.IGNORECASE)
 
@@ -105,7 +115,7 @@ def page_statement(shape: Shape) -> ReadStatement:
     if shape.max_price:
         conditions.append(products.c.price <= bindparam("max_price"))
     if shape.in_stock is not None:
-        zero = literal_column("0")
+        zero = literal_column("0", Integer)
         conditions.append(products.c.stock > zero if shape.in_stock else products.c.stock == zero)
     if shape.on_offer is not None:
         running = exists().where(active_offer(products.c.id))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Select,
     Text,
     and_,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from services.products.models import Offer, Product, ProductImage
 from services.products.service.images import MEDIA_URL
 
-HUNDRED = literal_column("100")
+HUNDRED = literal_column("100", Integer)
 
 products = Product.__table__
 offers = Offer.__table__
