@@ -11,11 +11,17 @@ from souk_kit.pagination import PageQuery, page_of
 from souk_kit.validation import parse_model, validate
 from sqlalchemy.orm import Session
 
-from services.products.models import Banner, ContentPage, Offer, ProcessedMessage, Product
+from services.products.models import ProcessedMessage, Product
+from services.products.presenters import (
+    banner_out,
+    batch_product_out,
+    offer_out,
+    page_out,
+    product_out,
+)
 from services.products.schemas import (
     BannerCreate,
     BannerList,
-    BannerOut,
     BannerSaved,
     BannerUpdate,
     BatchQuery,
@@ -28,7 +34,6 @@ from services.products.schemas import (
     ModerationBody,
     OfferCreate,
     OfferList,
-    OfferOut,
     OfferSaved,
     PageLinks,
     PageList,
@@ -52,21 +57,13 @@ public = Blueprint("products", __name__, url_prefix="/api/products")
 internal = internal_blueprint("products")
 
 
-def offer_out(offer: Offer) -> OfferOut:
-    return OfferOut(
-        id=offer.id,
-        percent_off=offer.percent_off,
-        price=offer.price,
-        starts_at=offer.starts_at,
-        ends_at=offer.ends_at,
-    )
+def currency() -> str:
+    return settings_of(current_app, ProductsSettings).currency
 
 
 def saved(session: Session, product: Product, message: str) -> ProductSaved:
     row = catalogue.product_row(session, product.id)
-    return ProductSaved(
-        message=message, **catalogue.show(row, settings_of(current_app, ProductsSettings).currency)
-    )
+    return ProductSaved(message=message, **product_out(row, currency()))
 
 
 @public.before_request
@@ -86,10 +83,8 @@ def list_products(query: CatalogueQuery) -> Any:
     """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
     the list price. Disabled and deleted products are never listed."""
     with transaction() as session:
-        items, total = catalogue.list_products(
-            session, query, settings_of(current_app, ProductsSettings).currency
-        )
-    return page_of(items, query, total)
+        rows, total = catalogue.list_products(session, query)
+    return page_of([product_out(row, currency()) for row in rows], query, total)
 
 
 @public.get("/categories")
@@ -106,13 +101,12 @@ def list_categories(query: CategoryQuery) -> Any:
 @requires("seller")
 @validate(query=PageQuery, responses={200: ProductPage})
 def my_products(query: PageQuery) -> Any:
-    """The caller's products, disabled ones included, newest first."""
+    """The caller's products, disabled ones included, newest first (`/my-products` is the
+    older platforms' path, kept for their clients)."""
     with transaction() as session:
         seller = current_identity().user_id
-        items, total = catalogue.seller_products(
-            session, seller, query, settings_of(current_app, ProductsSettings).currency
-        )
-    return page_of(items, query, total)
+        rows, total = catalogue.seller_products(session, seller, query)
+    return page_of([product_out(row, currency()) for row in rows], query, total)
 
 
 @public.get("/<product_id>")
@@ -121,12 +115,8 @@ def my_products(query: PageQuery) -> Any:
 def get_product(product_id: str) -> Any:
     """A product; a disabled one only for its seller and admins."""
     with transaction() as session:
-        return catalogue.show_product(
-            session,
-            product_id,
-            maybe_identity(),
-            settings_of(current_app, ProductsSettings).currency,
-        )
+        row = catalogue.visible_product(session, product_id, maybe_identity())
+    return product_out(row, currency())
 
 
 @public.post("")
@@ -138,7 +128,7 @@ def create_product(body: ProductCreate) -> Any:
         product = products.create_product(
             session, current_identity(), body, settings_of(current_app, ProductsSettings)
         )
-        shown = catalogue.show_new(product, settings_of(current_app, ProductsSettings).currency)
+        shown = product_out(catalogue.new_product_row(product), currency())
         return ProductSaved(message="Product added", **shown), 201
 
 
@@ -253,10 +243,6 @@ def list_disabled(query: PageQuery) -> Any:
         return products.disabled_products(session, query)
 
 
-def banner_out(banner: Banner) -> dict[str, Any]:
-    return BannerOut.model_validate(banner, from_attributes=True).model_dump(mode="json")
-
-
 @public.get("/banners")
 @validate(responses={200: BannerList})
 def shown_banners() -> Any:
@@ -299,10 +285,6 @@ def delete_banner(banner_id: str) -> Any:
     with transaction() as session:
         content.delete_banner(session, banner_id)
     return MessageOut(message="Banner deleted")
-
-
-def page_out(page: ContentPage) -> dict[str, Any]:
-    return PageOut.model_validate(page, from_attributes=True).model_dump(mode="json")
 
 
 @public.get("/pages")
@@ -359,11 +341,8 @@ def batch(query: BatchQuery) -> Any:
     """Products by id for cart and checkout: prices after offers, and whether each may still
     be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
     with transaction() as session:
-        return {
-            "items": catalogue.products_by_ids(
-                session, query.ids, settings_of(current_app, ProductsSettings).currency
-            )
-        }
+        rows = catalogue.products_by_ids(session, query.ids)
+    return {"items": [batch_product_out(row, currency()) for row in rows]}
 
 
 @internal.post("/stock-levels")

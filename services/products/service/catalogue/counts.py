@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.products.models import ListedChange, Product
 from services.products.schemas import CategoryQuery
-from services.products.service.catalogue.shown import listed
+from services.products.service.catalogue.rows import listed
 
 changes = ListedChange.__table__
 

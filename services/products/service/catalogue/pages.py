@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from services.products.schemas import CatalogueQuery
 from services.products.service.catalogue.counts import listed_total
-from services.products.service.catalogue.shown import (
+from services.products.service.catalogue.rows import (
+    CatalogueRow,
     active_offer,
+    catalogue_rows,
     listed,
     products,
-    show,
-    shown,
-    shown_rows,
+    row_product,
 )
 from services.products.service.statements import ReadStatement
 
@@ -151,7 +151,11 @@ def page_statement(shape: Shape) -> ReadStatement:
     )
     # LIMIT 1 keeps the decoration a lateral lookup per page row (by primary key), whatever
     # number of rows a generic plan guesses the page to hold.
-    decorated = shown_rows(shown.c.id == page.c.id).limit(literal_column("1")).lateral("shown")
+    decorated = (
+        catalogue_rows(row_product.c.id == page.c.id)
+        .limit(literal_column("1"))
+        .lateral("catalogue_row")
+    )
     # A price range's best plan depends on how much of the catalogue it spans, so those
     # shapes are planned for their values on every run rather than prepared.
     return ReadStatement(
@@ -165,12 +169,12 @@ def page_statement(shape: Shape) -> ReadStatement:
 
 
 def _page_of(
-    session: Session, shape: Shape, params: dict[str, Any], query: PageQuery, currency: str
-) -> tuple[list[dict[str, Any]], int]:
+    session: Session, shape: Shape, params: dict[str, Any], query: PageQuery
+) -> tuple[list[CatalogueRow], int]:
     params["limit"], params["offset"] = query.per_page, query.offset
     rows = page_statement(shape).rows(session, params)
     total = rows[0][0] if rows else 0
-    return [show(row[1:], currency) for row in rows if row[1] is not None], total
+    return [CatalogueRow._make(row[1:]) for row in rows if row[1] is not None], total
 
 
 def _prefix_query(q: str) -> str | None:
@@ -181,10 +185,8 @@ def _prefix_query(q: str) -> str | None:
     return " & ".join(f"{word.lower()}:*" for word in words) or None
 
 
-def list_products(
-    session: Session, query: CatalogueQuery, currency: str
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the public catalogue (shown) and the number of matching products."""
+def list_products(session: Session, query: CatalogueQuery) -> tuple[list[CatalogueRow], int]:
+    """One page of the public catalogue and the number of matching products."""
     params: dict[str, Any] = {}
     if query.category is not None:
         params["category"] = query.category
@@ -211,12 +213,12 @@ def list_products(
         prefix=prefix is not None,
         sort=query.sort,
     )
-    return _page_of(session, shape, params, query, currency)
+    return _page_of(session, shape, params, query)
 
 
 def seller_products(
-    session: Session, seller_id: uuid.UUID, query: PageQuery, currency: str
-) -> tuple[list[dict[str, Any]], int]:
+    session: Session, seller_id: uuid.UUID, query: PageQuery
+) -> tuple[list[CatalogueRow], int]:
     """A seller's own products, disabled ones included, newest first."""
     params: dict[str, Any] = {"seller_id": seller_id}
-    return _page_of(session, Shape(seller_scope=True), params, query, currency)
+    return _page_of(session, Shape(seller_scope=True), params, query)
