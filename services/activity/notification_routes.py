@@ -8,7 +8,7 @@ from souk_kit.db import transaction
 from souk_kit.pagination import paginate
 from souk_kit.validation import validate
 
-from services.activity.models import Notification
+from services.activity.presenters import notification_out, preference_out
 from services.activity.schemas import (
     MarkedOut,
     NotificationOut,
@@ -21,14 +21,6 @@ from services.activity.schemas import (
 from services.activity.service import notifications
 
 inbox = Blueprint("notifications", __name__, url_prefix="/api/notifications")
-
-
-def notification_out(notification: Notification) -> NotificationOut:
-    return NotificationOut.model_validate(notification, from_attributes=True)
-
-
-def preference_out(preference: notifications.Preference) -> PreferenceOut:
-    return PreferenceOut.model_validate(preference, from_attributes=True)
 
 
 @inbox.get("")

@@ -13,17 +13,15 @@ from souk_kit.validation import parse_model, validate
 
 from services.activity import service
 from services.activity.clients import ProductFacts, clients
-from services.activity.models import Event
+from services.activity.presenters import event_out, facts_out
 from services.activity.schemas import (
     AcceptedOut,
     BatchOut,
     ClientEventBody,
-    EventOut,
     EventPage,
     EventQuery,
     LiveBatchOut,
     LiveEventIn,
-    ProductFactsOut,
     RecentItemOut,
     RecentOut,
     RecommendationOut,
@@ -52,17 +50,6 @@ def limiter() -> service.FixedWindowLimiter:
     return rate_limiter
 
 
-def event_out(event: Event) -> dict[str, Any]:
-    return EventOut(
-        id=event.event_id,
-        type=event.type,
-        user_id=event.user_id,
-        product_id=event.product_id,
-        metadata=event.meta,
-        at=event.at,
-    ).model_dump(mode="json")
-
-
 def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductFacts] | None:
     """Names and prices in one batch call; None when the catalogue does not answer."""
     try:
@@ -75,17 +62,6 @@ def product_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Names for notifications; without the catalogue they are written without names."""
     known = catalogue(ids) if ids else None
     return {product_id: facts.name for product_id, facts in (known or {}).items()}
-
-
-def facts_out(facts: ProductFacts | None) -> ProductFactsOut | None:
-    if facts is None:
-        return None
-    return ProductFactsOut(
-        name=facts.name,
-        price=facts.price,
-        effective_price=facts.effective_price,
-        currency=facts.currency,
-    )
 
 
 def listable(product_id: uuid.UUID, known: dict[uuid.UUID, ProductFacts] | None) -> bool:

@@ -12,12 +12,11 @@ from souk_kit.pagination import PageQuery, paginate
 from souk_kit.validation import validate
 
 from services.activity.clients import clients
-from services.activity.models import WebhookDelivery, WebhookEndpoint
+from services.activity.models import WebhookEndpoint
+from services.activity.presenters import delivery_out, webhook_out
 from services.activity.routes import WEBHOOK_SENDER
 from services.activity.schemas import (
-    DeliveryOut,
     DeliveryPage,
-    LastDeliveryOut,
     MessageOut,
     NewWebhookOut,
     WebhookBody,
@@ -30,49 +29,9 @@ from services.activity.settings import ActivitySettings
 shop_hooks = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
 
 
-def webhook_out(endpoint: WebhookEndpoint, last: WebhookDelivery | None) -> WebhookOut:
-    last_out = None
-    if last is not None and last.last_attempt_at is not None:
-        last_out = LastDeliveryOut(
-            event=last.event,
-            attempted_at=last.last_attempt_at,
-            status=last.last_status,
-            error=last.last_error,
-            delivered=last.delivered_at is not None,
-        )
-    return WebhookOut(
-        id=endpoint.id,
-        url=endpoint.url,
-        events=endpoint.events,
-        description=endpoint.description,
-        active=endpoint.active,
-        disabled_reason=endpoint.disabled_reason,
-        failures_in_a_row=endpoint.failures_in_a_row,
-        created_at=endpoint.created_at,
-        last_delivery=last_out,
-    )
-
-
 def listed(session: Any, endpoints: Sequence[WebhookEndpoint]) -> list[WebhookOut]:
     last = webhooks.last_deliveries(session, [e.id for e in endpoints])
     return [webhook_out(e, last.get(e.id)) for e in endpoints]
-
-
-def delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
-    pending = delivery.delivered_at is None and delivery.gave_up_at is None
-    return DeliveryOut(
-        id=delivery.id,
-        event=delivery.event,
-        payload=delivery.payload,
-        created_at=delivery.created_at,
-        attempts=delivery.attempts,
-        last_attempt_at=delivery.last_attempt_at,
-        last_status=delivery.last_status,
-        last_error=delivery.last_error,
-        delivered_at=delivery.delivered_at,
-        gave_up_at=delivery.gave_up_at,
-        next_attempt_at=delivery.next_attempt_at if pending else None,
-    ).model_dump(mode="json")
 
 
 @shop_hooks.post("")

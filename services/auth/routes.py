@@ -11,7 +11,7 @@ from souk_kit.http import internal_blueprint
 from souk_kit.validation import parse_uuid, validate
 
 from services.auth import service
-from services.auth.models import User
+from services.auth.presenters import tokens_out, user_out
 from services.auth.schemas import (
     LoginBody,
     MessageOut,
@@ -40,32 +40,6 @@ internal = internal_blueprint("auth")
 def hasher() -> PasswordHasher:
     password_hasher: PasswordHasher = current_app.extensions["auth_hasher"]
     return password_hasher
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(
-        user_id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role,  # type: ignore[arg-type]
-        phone=user.phone,
-        addresses=user.addresses,  # type: ignore[arg-type]
-        shop_name=user.shop_name,
-        zone=user.zone,
-        active=user.active,
-        created_at=user.created_at,
-    )
-
-
-def tokens_out(signed_in: service.SignedIn) -> TokensOut:
-    return TokensOut(
-        token=signed_in.access_token,
-        access_token=signed_in.access_token,
-        refresh_token=signed_in.refresh_token,
-        expires_in=signed_in.expires_in,
-        user_id=signed_in.user.id,
-        role=signed_in.user.role,  # type: ignore[arg-type]
-    )
 
 
 @public.post("/register")

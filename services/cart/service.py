@@ -12,12 +12,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.cart.clients import Inventory, ProductFacts, Products
+from services.cart.clients import CENT, Inventory, ProductFacts, Products
 from services.cart.models import Cart, CartItem, OutboxMessage
+from services.cart.presenters import line_out
 from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutPayload
 from services.cart.settings import CartSettings
-
-CENT = Decimal("0.01")
 
 
 class ProductNotFoundError(NotFoundError):
@@ -161,30 +160,13 @@ def add_item(
     return item_id
 
 
-def _line_out(item: CartItem, facts: ProductFacts | None) -> CartLineOut:
-    available = facts is not None and facts.active
-    unit_price = facts.effective_price.quantize(CENT) if facts is not None else None
-    return CartLineOut(
-        item_id=item.id,
-        product_id=item.product_id,
-        name=facts.name if facts is not None else item.name,
-        unit_price=unit_price,
-        quantity=item.quantity,
-        line_total=(unit_price * item.quantity).quantize(CENT)
-        if available and unit_price is not None
-        else None,
-        seller_id=facts.seller_id if facts is not None else item.seller_id,
-        available=available,
-    )
-
-
 def view_cart(
     session: Session, settings: CartSettings, products: Products, user_id: uuid.UUID
 ) -> CartOut:
     """The cart with today's names and prices: one batch call to the catalogue for all lines."""
     lines = _lines(session, user_id)
     facts = products.batch(line.product_id for line in lines) if lines else {}
-    items = [_line_out(line, facts.get(line.product_id)) for line in lines]
+    items = [line_out(line, facts.get(line.product_id)) for line in lines]
     subtotal = sum((i.line_total for i in items if i.line_total is not None), Decimal("0"))
     currencies = {facts[i.product_id].currency for i in items if i.available}
     currency = currencies.pop() if len(currencies) == 1 else settings.currency
@@ -220,7 +202,7 @@ def change_quantity(
     if facts is not None:
         item.name = facts.name[:200]
     session.flush()
-    return _line_out(item, facts)
+    return line_out(item, facts)
 
 
 def remove_item(session: Session, user_id: uuid.UUID, item_id: str) -> None:

@@ -11,15 +11,14 @@ from souk_kit.pagination import PageQuery
 from souk_kit.validation import validate
 
 from services.inventory import service
-from services.inventory.models import ProcessedMessage, StockItem, StockMovement
+from services.inventory.models import ProcessedMessage
+from services.inventory.presenters import levels_fields, levels_out, movement_out, reservation_out
 from services.inventory.schemas import (
     ItemCreated,
     LevelIdsQuery,
     LevelsOut,
     LevelsQuery,
-    MovementOut,
     ReservationBody,
-    ReservationLineOut,
     ReservationOut,
     ReservationStatusOut,
     StockUpdate,
@@ -33,34 +32,13 @@ public = Blueprint("inventory", __name__, url_prefix="/api/inventory")
 internal = internal_blueprint("inventory")
 
 
-def levels(item: StockItem) -> dict[str, Any]:
-    return {
-        "product_id": item.product_id,
-        "seller_id": item.seller_id,
-        "stock": item.stock,
-        "reserved": item.reserved,
-        "available": item.available,
-        "low_stock_threshold": item.low_stock_threshold,
-        "low_stock": item.available <= item.low_stock_threshold,
-        "updated_at": item.updated_at,
-    }
-
-
-def levels_json(item: StockItem) -> dict[str, Any]:
-    return LevelsOut(**levels(item)).model_dump(mode="json")
-
-
-def movement_json(movement: StockMovement) -> dict[str, Any]:
-    return MovementOut.model_validate(movement, from_attributes=True).model_dump(mode="json")
-
-
 @public.get("")
 @requires("seller", "admin")
 @validate(query=LevelsQuery)
 def list_levels(query: LevelsQuery) -> Any:
     """Stock levels: a seller's own products, or every product for an admin (`seller_id` filters)."""
     with transaction() as session:
-        return service.list_levels(session, current_identity(), query, levels_json)
+        return service.list_levels(session, current_identity(), query, levels_out)
 
 
 @public.get("/alerts")
@@ -69,7 +47,7 @@ def list_levels(query: LevelsQuery) -> Any:
 def list_alerts(query: LevelsQuery) -> Any:
     """Products whose available stock is at or under their low-stock threshold, emptiest first."""
     with transaction() as session:
-        return service.list_alerts(session, current_identity(), query, levels_json)
+        return service.list_alerts(session, current_identity(), query, levels_out)
 
 
 @public.get("/<product_id>")
@@ -78,7 +56,9 @@ def list_alerts(query: LevelsQuery) -> Any:
 def get_levels(product_id: str) -> Any:
     """One product's levels (owner or admin; another seller's product → 403)."""
     with transaction() as session:
-        return LevelsOut(**levels(service.find_item(session, current_identity(), product_id)))
+        return LevelsOut(
+            **levels_fields(service.find_item(session, current_identity(), product_id))
+        )
 
 
 @public.put("/<product_id>")
@@ -91,7 +71,7 @@ def update_stock(product_id: str, body: StockUpdate) -> Any:
     """
     with transaction() as session:
         item = service.update_stock(session, current_identity(), product_id, body)
-        return StockUpdatedOut(**levels(item))
+        return StockUpdatedOut(**levels_fields(item))
 
 
 @public.put("/<product_id>/threshold")
@@ -100,7 +80,7 @@ def update_stock(product_id: str, body: StockUpdate) -> Any:
 def set_threshold(product_id: str, body: ThresholdUpdate) -> Any:
     with transaction() as session:
         item = service.set_threshold(session, current_identity(), product_id, body)
-        return ThresholdUpdatedOut(**levels(item))
+        return ThresholdUpdatedOut(**levels_fields(item))
 
 
 @public.get("/<product_id>/movements")
@@ -109,18 +89,7 @@ def set_threshold(product_id: str, body: ThresholdUpdate) -> Any:
 def list_movements(product_id: str, query: PageQuery) -> Any:
     """The product's stock ledger, newest first; `quantity` is the signed change of stock."""
     with transaction() as session:
-        return service.list_movements(session, current_identity(), product_id, query, movement_json)
-
-
-def reservation_out(reserved: service.Reserved) -> ReservationOut:
-    return ReservationOut(
-        order_id=reserved.reservation.order_id,
-        status=reserved.reservation.status,  # type: ignore[arg-type]
-        lines=[
-            ReservationLineOut(product_id=p, quantity=q) for p, q in sorted(reserved.lines.items())
-        ],
-        expires_at=reserved.reservation.expires_at,
-    )
+        return service.list_movements(session, current_identity(), product_id, query, movement_out)
 
 
 @internal.post("/items")

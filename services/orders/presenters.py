@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from services.orders.clients import Shipment
 from services.orders.models import Order, OrderLine, OrderStatusChange, Payment
@@ -130,3 +131,11 @@ def checkout_out(order: Order) -> CheckoutOut:
         tracking_number=order.tracking_number,
         created_at=order.created_at,
     )
+
+
+def summary_json(order: Order) -> dict[str, Any]:
+    return order_summary_out(order, order.lines).model_dump(mode="json")
+
+
+def seller_summary_json(order: Order) -> dict[str, Any]:
+    return order_summary_out(order, order.lines, seller_view=True).model_dump(mode="json")

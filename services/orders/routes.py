@@ -16,7 +16,11 @@ from souk_kit.validation import json_body, validate
 from services.orders.clients import Shipment
 from services.orders.dependencies import deps_for
 from services.orders.models import Order, ProcessedMessage, utcnow
-from services.orders.presenters import order_out, order_summary_out
+from services.orders.presenters import (
+    order_out,
+    seller_summary_json,
+    summary_json,
+)
 from services.orders.schemas import (
     AdminOrderListQuery,
     CheckoutBody,
@@ -50,14 +54,6 @@ internal = internal_blueprint("orders")
 
 def deps() -> Deps:
     return deps_for(current_app)
-
-
-def summary_json(order: Order) -> dict[str, Any]:
-    return order_summary_out(order, order.lines).model_dump(mode="json")
-
-
-def seller_summary_json(order: Order) -> dict[str, Any]:
-    return order_summary_out(order, order.lines, seller_view=True).model_dump(mode="json")
 
 
 @public.post("/")

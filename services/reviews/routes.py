@@ -9,6 +9,7 @@ from souk_kit.validation import parse_uuid, validate
 
 from services.reviews import service
 from services.reviews.clients import clients
+from services.reviews.presenters import review_out
 from services.reviews.schemas import (
     MessageOut,
     MyReviewPageOut,
@@ -74,7 +75,7 @@ def change_review(product_id: str, review_id: str, body: ReviewChange) -> Any:
     with transaction() as session:
         review = service.find_review(session, product_id, review_id)
         review = service.change_review(session, review, user_id, body, author, verified)
-        return ReviewUpdatedOut(**service.review_out(review).model_dump())
+        return ReviewUpdatedOut(**review_out(review).model_dump())
 
 
 @public.delete("/products/<product_id>/reviews/<review_id>")

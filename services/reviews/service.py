@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.reviews.models import OutboxMessage, ProductRating, Review
-from services.reviews.schemas import MyReviewOut, ReviewBody, ReviewChange, ReviewOut, ReviewsQuery
+from services.reviews.presenters import my_review_out, review_out
+from services.reviews.schemas import ReviewBody, ReviewChange, ReviewsQuery
 
 CENT = Decimal("0.01")
 
@@ -37,22 +38,6 @@ class AlreadyReviewedError(ConflictError):
 class NotYourReviewError(ForbiddenError):
     code = "not_your_review"
     message = "Only the review's author may do this"
-
-
-def review_out(review: Review) -> ReviewOut:
-    return ReviewOut(
-        id=review.id,
-        rating=review.rating,
-        comment=review.comment,
-        author=review.author_name,
-        verified_purchase=review.verified_purchase,
-        created_at=review.created_at,
-        updated_at=review.updated_at,
-    )
-
-
-def my_review_out(review: Review) -> MyReviewOut:
-    return MyReviewOut(**review_out(review).model_dump(), product_id=review.product_id)
 
 
 def has_reviewed(session: Session, product_id: uuid.UUID, user_id: uuid.UUID) -> bool:

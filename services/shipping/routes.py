@@ -10,14 +10,13 @@ from souk_kit.validation import validate
 
 from services.shipping import service
 from services.shipping.clients import UserFacts, clients
-from services.shipping.models import Shipment, ShipmentEvent
+from services.shipping.presenters import events_out, quote_out, summary_out
 from services.shipping.schemas import (
     CancelledOut,
     CourierOut,
     CourierPage,
     CourierQuery,
     CourierRef,
-    EventOut,
     InternalShipmentOut,
     MethodsOut,
     QuoteBody,
@@ -35,37 +34,6 @@ from services.shipping.settings import ShippingSettings
 
 public = Blueprint("shipping", __name__, url_prefix="/api/shipping")
 internal = internal_blueprint("shipping")
-
-
-def quote_out(quote: service.Quote) -> QuoteOut:
-    return QuoteOut(
-        cost=quote.cost,
-        currency=quote.currency,
-        method=quote.method,
-        zone=quote.zone,
-        estimated_days=quote.max_days,
-        min_days=quote.min_days,
-        max_days=quote.max_days,
-        weight_kg=quote.weight_kg,
-    )
-
-
-def events_out(events: list[ShipmentEvent]) -> list[EventOut]:
-    return [EventOut(status=e.status, at=e.at, note=e.note) for e in events]  # type: ignore[arg-type]
-
-
-def summary_out(shipment: Shipment) -> ShipmentSummaryOut:
-    return ShipmentSummaryOut(
-        id=shipment.id,
-        order_id=shipment.order_id,
-        tracking_number=shipment.tracking_number,
-        status=shipment.status,  # type: ignore[arg-type]
-        zone=shipment.zone,
-        method=shipment.method,
-        courier_id=shipment.courier_id,
-        created_at=shipment.created_at,
-        updated_at=shipment.updated_at,
-    )
 
 
 def known_users(ids: list[Any]) -> dict[Any, UserFacts]:
