@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.auth.errors import EmailTakenError
 from services.auth.models import LoginThrottle, OutboxMessage, User, UserSession
 from services.auth.schemas import (
     ProfileUpdate,
@@ -32,11 +33,6 @@ from services.auth.settings import AuthSettings, PasswordHashing
 
 # Revocations committed a little before the reader's cursor can become visible after it.
 REVOCATION_OVERLAP = timedelta(seconds=10)
-
-
-class EmailTakenError(ConflictError):
-    code = "email_taken"
-    message = "An account with this email already exists"
 
 
 def now() -> datetime:

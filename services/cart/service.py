@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from souk_kit.db import rows_affected
-from souk_kit.errors import ConflictError, NotFoundError, ValidationError
+from souk_kit.errors import ValidationError
 from souk_kit.outbox import record_event
 from souk_kit.validation import parse_uuid
 from sqlalchemy import delete, func, select, update
@@ -13,40 +13,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.cart.clients import CENT, Inventory, ProductFacts, Products
+from services.cart.errors import (
+    CartFullError,
+    InsufficientStockError,
+    ItemNotFoundError,
+    ProductNotFoundError,
+    ProductUnavailableError,
+    TooManyShopsError,
+)
 from services.cart.models import Cart, CartItem, OutboxMessage
 from services.cart.presenters import line_out
 from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutPayload
 from services.cart.settings import CartSettings
-
-
-class ProductNotFoundError(NotFoundError):
-    code = "product_not_found"
-    message = "No such product in the catalogue"
-
-
-class ItemNotFoundError(NotFoundError):
-    code = "item_not_found"
-    message = "No such item in your cart"
-
-
-class TooManyShopsError(ConflictError):
-    code = "too_many_shops"
-    message = "A cart may hold items from at most 3 shops"
-
-
-class InsufficientStockError(ConflictError):
-    code = "insufficient_stock"
-    message = "Not enough stock for this quantity"
-
-
-class ProductUnavailableError(ConflictError):
-    code = "product_unavailable"
-    message = "This product is no longer sold; you can only lower its quantity or remove it"
-
-
-class CartFullError(ConflictError):
-    code = "cart_full"
-    message = "The cart holds too many different products"
 
 
 def lock_cart(session: Session, user_id: uuid.UUID) -> None:

@@ -11,6 +11,7 @@ from souk_kit.pagination import PageQuery
 from souk_kit.validation import validate
 
 from services.inventory import service
+from services.inventory.errors import ReservationGoneError
 from services.inventory.models import ProcessedMessage
 from services.inventory.presenters import levels_fields, levels_out, movement_out, reservation_out
 from services.inventory.schemas import (
@@ -143,7 +144,7 @@ def commit(order_id: str) -> Any:
         committed = service.commit_reservation(session, order_id)
     # An expired hold was released in the transaction above; only then is it refused.
     if not committed:
-        raise service.ReservationGoneError(details={"order_id": order_id})
+        raise ReservationGoneError(details={"order_id": order_id})
     return {"order_id": str(uuid.UUID(order_id)), "status": "committed"}
 
 

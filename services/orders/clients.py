@@ -18,6 +18,13 @@ from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient, ServiceResponse
 from souk_kit.settings import ServiceSettings
 
+from services.orders.errors import (
+    QuoteRefusedError,
+    ReservationGoneError,
+    ShipmentPickedUpError,
+    ShortLine,
+    StockShortError,
+)
 from services.orders.payments import PaymentProvider, make_provider
 from services.orders.settings import OrdersSettings
 
@@ -80,38 +87,6 @@ class Shipment:
     status: str
     courier_id: str | None
     events: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ShortLine:
-    product_id: str
-    requested: int
-    available: int
-
-
-class OutOfStock(Exception):
-    """Inventory could not hold every line; nothing was held."""
-
-    def __init__(self, lines: list[ShortLine]) -> None:
-        super().__init__("out of stock")
-        self.lines = lines
-
-
-class ReservationGone(Exception):
-    """The reservation expired or was released before it could be committed."""
-
-
-class QuoteRefused(Exception):
-    """Shipping refused the quote request (an unknown method or zone): the buyer's input."""
-
-    def __init__(self, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-
-
-class ShipmentAlreadyPickedUp(Exception):
-    """A courier already has the parcel: the shipment can no longer be cancelled."""
 
 
 class CartClient(Protocol):
@@ -239,7 +214,7 @@ class HttpInventoryClient:
         }
         answer = self._http.post("/reservations", body, idempotency_key=f"reserve-{order_id}")
         if answer.status == 409 and (answer.data or {}).get("code") == "out_of_stock":
-            raise OutOfStock(
+            raise StockShortError(
                 _read(
                     "inventory",
                     lambda: [
@@ -260,7 +235,7 @@ class HttpInventoryClient:
             f"/reservations/{order_id}/commit", idempotency_key=f"commit-{order_id}"
         )
         if answer.status in (404, 409):  # never held, expired or released
-            raise ReservationGone()
+            raise ReservationGoneError()
         if not answer.ok:
             raise _unexpected("inventory", answer)
 
@@ -290,7 +265,7 @@ class HttpShippingClient:
         answer = self._http.post("/quote", body, idempotency_key=f"quote-{uuid.uuid4()}")
         if answer.status in (400, 404, 422):
             data = answer.data if isinstance(answer.data, dict) else {}
-            raise QuoteRefused(
+            raise QuoteRefusedError(
                 str(data.get("error") or "Shipping cannot deliver this order"),
                 dict(data.get("details") or {}),
             )
@@ -363,7 +338,7 @@ class HttpShippingClient:
             )
             if "cancel" in code:  # cancelled before: the outcome we want
                 return "cancelled"
-            raise ShipmentAlreadyPickedUp()
+            raise ShipmentPickedUpError()
         if not answer.ok:
             raise _unexpected("shipping", answer)
         return "cancelled"

@@ -10,15 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
+from services.orders.errors import PaymentProviderError, PaymentTimeoutError
 from services.orders.settings import OrdersSettings
-
-
-class PaymentProviderError(Exception):
-    """The provider failed; no money moved."""
-
-
-class PaymentTimeout(PaymentProviderError):
-    """The provider did not answer in time; whether money moved is unknown."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +38,7 @@ class PaymentProvider(Protocol):
     ) -> Charge:
         """Charge `amount`; a decline is a `Charge` with status "declined", not an exception.
 
-        Raises `PaymentTimeout` when the outcome is unknown, `PaymentProviderError` otherwise.
+        Raises `PaymentTimeoutError` when the outcome is unknown, `PaymentProviderError` otherwise.
         """
         ...
 
@@ -79,7 +72,7 @@ class TestPaymentProvider:
         if token == "tok_error":
             raise PaymentProviderError("the test provider was told to fail")
         if token == "tok_timeout":
-            raise PaymentTimeout("the test provider was told to time out")
+            raise PaymentTimeoutError("the test provider was told to time out")
         with self._lock:
             if idempotency_key in self._charges:
                 return self._charges[idempotency_key]

@@ -9,6 +9,7 @@ from souk_kit.validation import parse_uuid, validate
 
 from services.reviews import service
 from services.reviews.clients import clients
+from services.reviews.errors import AlreadyReviewedError, NotYourReviewError, ProductNotFoundError
 from services.reviews.presenters import review_out
 from services.reviews.schemas import (
     MessageOut,
@@ -36,13 +37,13 @@ def author_name(user_id: uuid.UUID) -> str:
 @validate(body=ReviewBody, responses={201: ReviewAddedOut})
 def add_review(product_id: str, body: ReviewBody) -> Any:
     """Review a product once; `verified_purchase` says whether the caller bought it."""
-    product = parse_uuid(product_id, service.ProductNotFoundError)
+    product = parse_uuid(product_id, ProductNotFoundError)
     user_id = current_identity().user_id
     if not clients().products.is_on_sale(product):
-        raise service.ProductNotFoundError()
+        raise ProductNotFoundError()
     with transaction() as session:
         if service.has_reviewed(session, product, user_id):
-            raise service.AlreadyReviewedError()
+            raise AlreadyReviewedError()
     author = author_name(user_id)
     verified = clients().purchases.has_bought(user_id, product)
     with transaction() as session:
@@ -54,7 +55,7 @@ def add_review(product_id: str, body: ReviewBody) -> Any:
 @validate(query=ReviewsQuery, responses={200: ReviewPageOut})
 def list_reviews(product_id: str, query: ReviewsQuery) -> Any:
     """A product's reviews, newest first, with its average rating and review count."""
-    product = parse_uuid(product_id, service.ProductNotFoundError)
+    product = parse_uuid(product_id, ProductNotFoundError)
     with transaction() as session:
         return service.product_reviews(session, product, query)
 
@@ -69,7 +70,7 @@ def change_review(product_id: str, review_id: str, body: ReviewChange) -> Any:
     with transaction() as session:
         review = service.find_review(session, product_id, review_id)
         if review.user_id != user_id:
-            raise service.NotYourReviewError()
+            raise NotYourReviewError()
     author = author_name(user_id)
     verified = clients().purchases.has_bought(user_id, review.product_id)
     with transaction() as session:

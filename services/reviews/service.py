@@ -4,7 +4,6 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
 from souk_kit.validation import parse_uuid
@@ -13,31 +12,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.reviews.errors import AlreadyReviewedError, NotYourReviewError, ReviewNotFoundError
 from services.reviews.models import OutboxMessage, ProductRating, Review
 from services.reviews.presenters import my_review_out, review_out
 from services.reviews.schemas import ReviewBody, ReviewChange, ReviewsQuery
 
 CENT = Decimal("0.01")
-
-
-class ProductNotFoundError(NotFoundError):
-    code = "product_not_found"
-    message = "No such product in the catalogue"
-
-
-class ReviewNotFoundError(NotFoundError):
-    code = "review_not_found"
-    message = "No such review"
-
-
-class AlreadyReviewedError(ConflictError):
-    code = "already_reviewed"
-    message = "You have already reviewed this product; edit your review instead"
-
-
-class NotYourReviewError(ForbiddenError):
-    code = "not_your_review"
-    message = "Only the review's author may do this"
 
 
 def has_reviewed(session: Session, product_id: uuid.UUID, user_id: uuid.UUID) -> bool:

@@ -13,13 +13,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from souk_kit.errors import PayloadTooLargeError, ValidationError
+from souk_kit.errors import ValidationError
 from souk_kit.outbox import RelayedMessage
 from souk_kit.validation import maybe_uuid
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.activity.errors import MetadataTooLargeError
 from services.activity.models import Event
 from services.activity.schemas import ClientEventBody
 from services.activity.settings import ActivitySettings
@@ -45,11 +46,6 @@ SERVER_TYPES = frozenset(
     }
 )
 TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-class MetadataTooLargeError(PayloadTooLargeError):
-    code = "metadata_too_large"
-    message = "The event's metadata is too large"
 
 
 def now() -> datetime:

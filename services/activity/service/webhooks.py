@@ -39,6 +39,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import Session
 
+from services.activity.errors import WebhookTargetError
 from services.activity.models import WebhookDelivery, WebhookEndpoint
 from services.activity.schemas import LiveEventIn, WebhookBody
 from services.activity.settings import ActivitySettings
@@ -68,33 +69,29 @@ def resolve(host: str, port: int) -> list[str]:
     )
 
 
-class TargetError(ValueError):
-    """The URL is not one Souk sends webhooks to."""
-
-
 def check_target(url: str, settings: ActivitySettings, resolver: Resolver = resolve) -> None:
     """Refuse a URL that is not HTTPS or that reaches anything but public addresses."""
     parts = urlsplit(url)
     allowed_schemes = {"https", "http"} if settings.webhooks_allow_loopback else {"https"}
     if parts.scheme not in allowed_schemes or not parts.hostname:
-        raise TargetError("the URL must be https://host/…")
+        raise WebhookTargetError("the URL must be https://host/…")
     if parts.username or parts.password:
-        raise TargetError("the URL must not carry a user name or password")
+        raise WebhookTargetError("the URL must not carry a user name or password")
     if settings.webhooks_allow_loopback:
         return
     try:
         port = parts.port or 443
         addresses = resolver(parts.hostname, port)
     except (OSError, ValueError, UnicodeError):
-        raise TargetError(f"the host {parts.hostname!r} does not resolve") from None
+        raise WebhookTargetError(f"the host {parts.hostname!r} does not resolve") from None
     if not addresses:
-        raise TargetError(f"the host {parts.hostname!r} does not resolve")
+        raise WebhookTargetError(f"the host {parts.hostname!r} does not resolve")
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
             ip = ip.ipv4_mapped
         if not ip.is_global:
-            raise TargetError(
+            raise WebhookTargetError(
                 "the URL must not point at a loopback, private or otherwise internal address"
             )
 
@@ -116,7 +113,7 @@ def register(
 ) -> WebhookEndpoint:
     try:
         check_target(str(body.url), settings, resolver)
-    except TargetError as error:
+    except WebhookTargetError as error:
         raise ValidationError(
             "The request body is not valid", details={"fields": {"url": str(error)}}
         ) from None
@@ -337,7 +334,7 @@ def attempt(
     """POST the delivery once; what the receiver answered (or why it could not)."""
     try:
         check_target(delivery.url, settings, resolver)
-    except TargetError as error:
+    except WebhookTargetError as error:
         return Attempt(None, f"refused: {error}")
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.cart import service
 from services.cart.app import create_app
 from services.cart.clients import Clients
+from services.cart.errors import TooManyShopsError
 from services.cart.models import CartItem
 from services.cart.settings import CartSettings
 from services.cart.tests.conftest import FakeInventory, FakeProducts
@@ -139,7 +140,7 @@ def test_a_second_add_waits_for_the_first_and_then_sees_its_shop(
                 service.add_item(session, settings, owner, fourth, 1, 10)
                 session.commit()
                 b_outcome.append("added")
-            except service.TooManyShopsError as error:
+            except TooManyShopsError as error:
                 b_outcome.append(error)
 
     with Session(engine) as a:
@@ -156,4 +157,4 @@ def test_a_second_add_waits_for_the_first_and_then_sees_its_shop(
     b.join(timeout=10)
 
     assert len(b_outcome) == 1
-    assert isinstance(b_outcome[0], service.TooManyShopsError)
+    assert isinstance(b_outcome[0], TooManyShopsError)

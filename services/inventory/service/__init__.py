@@ -17,14 +17,7 @@ Every change of available stock, and every commit, queues `POST /internal/produc
 `{product_id, available, version}` through the outbox with a version that only grows.
 """
 
-from services.inventory.service.common import (
-    NotOwnerError,
-    OutOfStockError,
-    ReservationGoneError,
-    ReservationMismatchError,
-    StockBelowReservedError,
-    utcnow,
-)
+from services.inventory.service.common import utcnow
 from services.inventory.service.reservations import (
     Reserved,
     commit_reservation,
@@ -44,12 +37,7 @@ from services.inventory.service.stock import (
 )
 
 __all__ = [
-    "NotOwnerError",
-    "OutOfStockError",
-    "ReservationGoneError",
-    "ReservationMismatchError",
     "Reserved",
-    "StockBelowReservedError",
     "commit_reservation",
     "create_item",
     "expire_reservations",

@@ -16,12 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.inventory.models import Reservation, ReservationLine, StockItem
-from services.inventory.schemas import MAX_UNITS, ReservationLineIn
-from services.inventory.service.common import (
+from services.inventory.errors import (
     OutOfStockError,
     ReservationMismatchError,
     ReservationNotFoundError,
+)
+from services.inventory.models import Reservation, ReservationLine, StockItem
+from services.inventory.schemas import MAX_UNITS, ReservationLineIn
+from services.inventory.service.common import (
     alert_if_now_low,
     publish_level,
     record_movement,
@@ -36,12 +38,12 @@ class Reserved:
     created: bool
 
 
-class _Short(Exception):
+class _ShortError(Exception):
     def __init__(self, product_id: uuid.UUID) -> None:
         self.product_id = product_id
 
 
-class _Repeat(Exception):
+class _RepeatError(Exception):
     pass
 
 
@@ -108,7 +110,7 @@ def reserve_stock(
                 .returning(Reservation.order_id)
             ).first()
             if claimed is None:
-                raise _Repeat()
+                raise _RepeatError()
             for product_id in sorted(wanted):
                 quantity = wanted[product_id]
                 row = session.execute(
@@ -127,7 +129,7 @@ def reserve_stock(
                     .execution_options(synchronize_session=False)
                 ).first()
                 if row is None:
-                    raise _Short(product_id)
+                    raise _ShortError(product_id)
                 available, version, seller_id, threshold = row
                 levels[product_id] = (available, version, seller_id, threshold)
             session.add_all(
@@ -135,9 +137,9 @@ def reserve_stock(
                 for p, q in wanted.items()
             )
             session.flush()
-    except _Repeat:
+    except _RepeatError:
         return _existing(session, order_id, wanted)
-    except _Short as short:
+    except _ShortError as short:
         shortages = _shortages(session, wanted, short.product_id)
         raise OutOfStockError(details={"lines": shortages}) from None
     for product_id, (available, version, seller_id, threshold) in sorted(levels.items()):

@@ -12,16 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.inventory.errors import NotOwnerError, ProductNotFoundError, StockBelowReservedError
 from services.inventory.models import StockItem, StockMovement
 from services.inventory.schemas import ItemCreated, LevelsQuery, StockUpdate, ThresholdUpdate
-from services.inventory.service.common import (
-    NotOwnerError,
-    ProductNotFoundError,
-    StockBelowReservedError,
-    alert_if_now_low,
-    publish_level,
-    record_movement,
-)
+from services.inventory.service.common import alert_if_now_low, publish_level, record_movement
 
 log = logging.getLogger("souk.inventory")
 

@@ -19,13 +19,23 @@ from souk_kit.errors import (
     ValidationError,
 )
 
-from services.orders.clients import (
-    OutOfStock,
-    Product,
-    Quote,
-    QuoteRefused,
-    ReservationGone,
-    StockLine,
+from services.orders.clients import Product, Quote, StockLine
+from services.orders.errors import (
+    CheckoutIncompleteError,
+    EmptyCartError,
+    InvalidCartError,
+    NoLongerPendingError,
+    OrderSupersededError,
+    OutOfStockError,
+    PaymentProviderError,
+    PaymentTimeoutError,
+    PaymentUnavailableError,
+    ProductUnavailableError,
+    QuoteRefusedError,
+    ReservationExpiredError,
+    ReservationGoneError,
+    StockShortError,
+    TooManyShopsError,
 )
 from services.orders.models import (
     COUNTED_STATUSES,
@@ -33,38 +43,14 @@ from services.orders.models import (
     OrderLine,
     Payment,
 )
-from services.orders.payments import PaymentProviderError, PaymentTimeout
-from services.orders.service.common import (
-    CheckoutIncompleteError,
-    Deps,
-    EmptyCartError,
-    InvalidCartError,
-    OutOfStockError,
-    PaymentUnavailableError,
-    ProductUnavailableError,
-    TooManyShopsError,
-    lock_order,
-    move,
-    touch,
-)
+from services.orders.service.common import Deps, lock_order, move, touch
 from services.orders.service.compensation import give_back, record_charge
-from services.orders.service.steps import (
-    ReservationExpiredError,
-    Superseded,
-    fail,
-    finish_paid,
-    request_shipment,
-)
+from services.orders.service.steps import fail, finish_paid, request_shipment
 
 log = logging.getLogger("souk.orders.checkout")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # what NUMERIC(12, 2) holds
 MAX_SHOPS = 3
-
-
-class OrderSupersededError(ConflictError):
-    code = "order_cancelled"
-    message = "The order was cancelled while it was being placed; any charge is refunded"
 
 
 @dataclass(frozen=True)
@@ -139,7 +125,7 @@ def price_cart(deps: Deps, request: CheckoutRequest) -> PricedCart:
     stock_lines = [StockLine(x.product.id, x.quantity) for x in lines]
     try:
         quote = deps.clients.shipping.quote(stock_lines, request.zone, request.shipping_method)
-    except QuoteRefused as refused:
+    except QuoteRefusedError as refused:
         raise ValidationError(
             refused.message, code="shipping_unavailable_for_order", details=refused.details
         ) from None
@@ -164,7 +150,7 @@ def place_order(deps: Deps, request: CheckoutRequest) -> uuid.UUID:
         _charge(deps, order_id, request.payment_token)
         _commit_stock(deps, order_id)
         finish_paid(deps, order_id)
-    except Superseded as superseded:
+    except NoLongerPendingError as superseded:
         if superseded.status in COUNTED_STATUSES:
             return order_id  # the recovery loop finished it meanwhile
         give_back(deps, order_id)
@@ -213,14 +199,14 @@ def _open_order(deps: Deps, request: CheckoutRequest, cart: PricedCart) -> uuid.
 def _pending(session: Any, order_id: uuid.UUID) -> Order:
     order = lock_order(session, order_id)
     if order.status != "pending":
-        raise Superseded(order.status)
+        raise NoLongerPendingError(order.status)
     return order
 
 
 def _reserve_stock(deps: Deps, order_id: uuid.UUID, cart: PricedCart) -> None:
     try:
         deps.clients.inventory.reserve(order_id, cart.stock_lines())
-    except OutOfStock as short:
+    except StockShortError as short:
         fail(deps, order_id, "out_of_stock", compensate=False)
         raise OutOfStockError(
             details={"order_id": str(order_id), "lines": [asdict(x) for x in short.lines]}
@@ -254,7 +240,7 @@ def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
     details = {"order_id": str(order_id)}
     try:
         charge = deps.clients.payments.charge(amount, currency, token, key)
-    except PaymentTimeout:
+    except PaymentTimeoutError:
         # Whether money moved is unknown: the order stays pending and recovery asks the provider.
         log.warning("payment for order %s timed out; recovery will settle it", order_id)
         raise PaymentUnavailableError(
@@ -275,7 +261,7 @@ def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
 def _commit_stock(deps: Deps, order_id: uuid.UUID) -> None:
     try:
         deps.clients.inventory.commit(order_id)
-    except ReservationGone:
+    except ReservationGoneError:
         fail(deps, order_id, "reservation_expired")
         raise ReservationExpiredError(details={"order_id": str(order_id)}) from None
     except DependencyError:

@@ -7,12 +7,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
-from souk_kit.errors import ConflictError, DependencyError, NotFoundError
 from souk_kit.outbox import send_live_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from services.orders.clients import Clients
+from services.orders.errors import OrderNotFoundError
 from services.orders.models import Order, OrderStatusChange, OutboxMessage, utcnow
 from services.orders.settings import OrdersSettings
 
@@ -31,55 +31,6 @@ class Deps:
     clients: Clients
     settings: OrdersSettings
     transactions: Transactions
-
-
-class EmptyCartError(ConflictError):
-    code = "empty_cart"
-    message = "Your cart is empty"
-
-
-class ProductUnavailableError(ConflictError):
-    code = "product_unavailable"
-    message = "Some products in your cart are no longer available"
-
-
-class TooManyShopsError(ConflictError):
-    code = "too_many_shops"
-    message = "An order can hold products from at most 3 shops"
-
-
-class InvalidCartError(ConflictError):
-    code = "invalid_cart"
-    message = "Your cart holds quantities or amounts an order cannot take"
-
-
-class OutOfStockError(ConflictError):
-    code = "out_of_stock"
-    message = "Not enough stock for some items in your cart"
-
-
-class PaymentUnavailableError(DependencyError):
-    code = "payment_unavailable"
-    message = "The payment could not be processed right now; nothing was charged"
-
-
-class CheckoutIncompleteError(DependencyError):
-    code = "checkout_incomplete"
-    message = "The order could not be completed right now; it will be settled shortly"
-
-
-class IllegalTransitionError(ConflictError):
-    code = "illegal_transition"
-    message = "The order cannot move to that status"
-
-
-class AlreadyPickedUpError(ConflictError):
-    code = "already_picked_up"
-    message = "The order has already been picked up and can no longer be cancelled"
-
-
-class OrderNotFoundError(NotFoundError):
-    message = "No such order"
 
 
 def lock_order(session: Session, order_id: uuid.UUID) -> Order:

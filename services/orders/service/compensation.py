@@ -12,8 +12,9 @@ from decimal import Decimal
 from souk_kit.errors import DependencyError
 from sqlalchemy import select
 
+from services.orders.errors import PaymentProviderError
 from services.orders.models import Payment, Refund
-from services.orders.payments import Charge, PaymentProviderError
+from services.orders.payments import Charge
 from services.orders.service.common import Deps, lock_order
 
 log = logging.getLogger("souk.orders.compensation")

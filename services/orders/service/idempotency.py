@@ -16,26 +16,17 @@ from datetime import timedelta
 from typing import Any
 
 from souk_kit.db import rows_affected
-from souk_kit.errors import ApiError, ConflictError, ValidationError
+from souk_kit.errors import ApiError, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.orders.errors import IdempotencyKeyInProgressError, IdempotencyKeyReusedError
 from services.orders.models import IdempotencyKey, Order, utcnow
 
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 # Failures that are the buyer's answer (4xx); any other failure reason was an outage.
 FINAL_FAILURE_REASONS = ("payment_declined", "out_of_stock", "reservation_expired")
-
-
-class IdempotencyKeyReusedError(ConflictError):
-    code = "idempotency_key_reused"
-    message = "This Idempotency-Key was already used with a different request body"
-
-
-class IdempotencyKeyInProgressError(ConflictError):
-    code = "idempotency_key_in_progress"
-    message = "A request with this Idempotency-Key is still being processed; retry shortly"
 
 
 @dataclass(frozen=True)

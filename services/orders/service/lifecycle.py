@@ -4,35 +4,27 @@ by shipping's updates."""
 import logging
 
 from souk_kit.auth import Identity
-from souk_kit.errors import ConflictError, DependencyError
+from souk_kit.errors import ConflictError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.validation import parse_uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from services.orders.clients import ShipmentAlreadyPickedUp
-from services.orders.models import Order, OutboxMessage
-from services.orders.schemas import ShipmentUpdate
-from services.orders.service.common import (
-    FLOW,
+from services.orders.errors import (
     AlreadyPickedUpError,
-    Deps,
+    CancelIncompleteError,
     IllegalTransitionError,
     OrderNotFoundError,
-    lock_order,
-    move,
-    tell_sellers,
+    ShipmentPickedUpError,
 )
+from services.orders.models import Order, OutboxMessage
+from services.orders.schemas import ShipmentUpdate
+from services.orders.service.common import FLOW, Deps, lock_order, move, tell_sellers
 from services.orders.service.compensation import give_back
 
 log = logging.getLogger("souk.orders.lifecycle")
 CANCELLABLE = ("pending", "paid")
 PICKED_UP_OR_LATER = ("picked_up", "out_for_delivery", "delivered")
-
-
-class CancelIncompleteError(DependencyError):
-    code = "refund_pending"
-    message = "The order is cancelled; its stock and refund will follow shortly"
 
 
 def _check_cancellable(order: Order) -> None:
@@ -65,7 +57,7 @@ def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
         # Shipping alone knows whether a courier has the parcel; it decides first.
         try:
             deps.clients.shipping.cancel_shipment(order_id)
-        except ShipmentAlreadyPickedUp:
+        except ShipmentPickedUpError:
             raise AlreadyPickedUpError() from None
     with deps.transactions() as session:
         order = session.scalar(

@@ -12,6 +12,7 @@ from souk_kit.validation import parse_uuid
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from services.orders.errors import OrderNotFoundError
 from services.orders.models import (
     COUNTED_STATUSES,
     Order,
@@ -20,7 +21,6 @@ from services.orders.models import (
     Payment,
 )
 from services.orders.schemas import AdminOrderListQuery, OrderListQuery
-from services.orders.service.common import OrderNotFoundError
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from services.orders.clients import ReservationGone
+from services.orders.errors import NoLongerPendingError, ReservationGoneError
 from services.orders.models import Order, utcnow
 from services.orders.service.common import Deps
 from services.orders.service.compensation import give_back, settle_unknown_charge
 from services.orders.service.idempotency import forget_old_keys, settle_key
-from services.orders.service.steps import (
-    Superseded,
-    answer_for_order,
-    fail,
-    finish_paid,
-    request_shipment,
-)
+from services.orders.service.steps import answer_for_order, fail, finish_paid, request_shipment
 
 log = logging.getLogger("souk.orders.recovery")
 BATCH = 50
@@ -104,13 +98,13 @@ def settle_pending(deps: Deps, order_id: uuid.UUID) -> str:
     if charged:
         try:
             deps.clients.inventory.commit(order_id)
-        except ReservationGone:
+        except ReservationGoneError:
             fail(deps, order_id, "reservation_expired")
             _settle_key(deps, user_id, key, order_id)
             return "failed"
         try:
             finish_paid(deps, order_id)
-        except Superseded:
+        except NoLongerPendingError:
             return "skipped"
         request_shipment(deps, order_id)
         _settle_key(deps, user_id, key, order_id)

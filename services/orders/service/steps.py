@@ -11,32 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.orders.clients import ShipmentLine
+from services.orders.errors import NoLongerPendingError, OutOfStockError, ReservationExpiredError
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
 from services.orders.presenters import checkout_out
-from services.orders.service.common import (
-    Deps,
-    OutOfStockError,
-    lock_order,
-    move,
-    tell_sellers,
-)
+from services.orders.service.common import Deps, lock_order, move, tell_sellers
 from services.orders.service.compensation import give_back
 from services.orders.service.idempotency import Answer, error_answer
 
 log = logging.getLogger("souk.orders.steps")
-
-
-class ReservationExpiredError(ConflictError):
-    code = "reservation_expired"
-    message = "The stock held for this order expired; any payment is refunded"
-
-
-class Superseded(Exception):
-    """The order left `pending` under the saga's feet (cancelled, or settled by recovery)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = True) -> None:
@@ -53,7 +35,7 @@ def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = Tru
 
 def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
     """Mark the order paid and queue its side effects: empty the cart, count the sales, record
-    the `order_placed` event. Raises `Superseded` if the order is no longer pending."""
+    the `order_placed` event. Raises `NoLongerPendingError` if the order is no longer pending."""
     with deps.transactions() as session:
         order = session.scalar(
             select(Order)
@@ -62,7 +44,7 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
             .with_for_update()
         )
         if order is None or order.status != "pending":
-            raise Superseded(order.status if order else "missing")
+            raise NoLongerPendingError(order.status if order else "missing")
         order.stock_state = "committed"
         order.paid_at = paid_at = utcnow()
         move(order, "paid")

@@ -13,17 +13,19 @@ from souk_kit.errors import DependencyError
 from services.orders.clients import (
     CartLine,
     Clients,
-    OutOfStock,
     Product,
     Quote,
-    QuoteRefused,
-    ReservationGone,
     Shipment,
-    ShipmentAlreadyPickedUp,
     ShipmentLine,
     ShipmentRef,
-    ShortLine,
     StockLine,
+)
+from services.orders.errors import (
+    QuoteRefusedError,
+    ReservationGoneError,
+    ShipmentPickedUpError,
+    ShortLine,
+    StockShortError,
 )
 from services.orders.payments import Charge, Refund, TestPaymentProvider
 
@@ -106,7 +108,7 @@ class FakeInventory:
                 if self.stock.get(x.product_id, 0) < x.quantity
             ]
             if short:
-                raise OutOfStock(short)
+                raise StockShortError(short)
             for x in lines:
                 self.stock[x.product_id] -= x.quantity
             self.reservations[order_id] = {"lines": lines, "status": "held"}
@@ -117,7 +119,7 @@ class FakeInventory:
             _fail_if("commit" in self.down_on, "inventory")
             reservation = self.reservations.get(order_id)
             if reservation is None or reservation["status"] == "released":
-                raise ReservationGone()
+                raise ReservationGoneError()
             reservation["status"] = "committed"
 
     def release(self, order_id: uuid.UUID) -> str:
@@ -150,7 +152,7 @@ class FakeShipping:
     def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote:
         _fail_if(self.quote_down, "shipping")
         if method is not None and method not in self.known_methods:
-            raise QuoteRefused("Unknown shipping method", {"fields": {"method": "unknown"}})
+            raise QuoteRefusedError("Unknown shipping method", {"fields": {"method": "unknown"}})
         self.quotes.append({"lines": lines, "zone": zone, "method": method})
         return Quote(self.cost, "USD", method or "standard", 3, zone or "central")
 
@@ -185,7 +187,7 @@ class FakeShipping:
         if found is None:
             return "none"
         if found["status"] in ("picked_up", "out_for_delivery", "delivered"):
-            raise ShipmentAlreadyPickedUp()
+            raise ShipmentPickedUpError()
         found["status"] = "cancelled"
         self.cancelled.append(order_id)
         return "cancelled"

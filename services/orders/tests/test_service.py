@@ -3,8 +3,9 @@ from decimal import Decimal
 import pytest
 from souk_kit.testing import schema_drift
 
+from services.orders.errors import PaymentProviderError, PaymentTimeoutError
 from services.orders.models import Base
-from services.orders.payments import PaymentProviderError, PaymentTimeout, TestPaymentProvider
+from services.orders.payments import TestPaymentProvider
 
 
 def test_models_and_migrations_agree(migrated_url):
@@ -39,7 +40,7 @@ def test_the_test_provider_repeats_a_charge_for_the_same_key_and_acts_out_failur
     assert provider.charge(Decimal("5.00"), "USD", None, "k1") == first
     assert provider.find_charge("k1") == first and provider.find_charge("k2") is None
     assert provider.charge(Decimal("5.00"), "USD", "tok_declined", "k3").status == "declined"
-    with pytest.raises(PaymentTimeout):
+    with pytest.raises(PaymentTimeoutError):
         provider.charge(Decimal("5.00"), "USD", "tok_timeout", "k4")
     with pytest.raises(PaymentProviderError):
         provider.charge(Decimal("5.00"), "USD", "tok_error", "k5")

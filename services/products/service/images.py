@@ -9,14 +9,12 @@ from typing import IO
 
 from PIL import Image, UnidentifiedImageError
 from souk_kit.errors import (
-    ConflictError,
-    PayloadTooLargeError,
-    UnsupportedMediaTypeError,
     ValidationError,
 )
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.products.errors import ImageTooLargeError, NotAnImageError, TooManyImagesError
 from services.products.models import Product, ProductImage
 
 MEDIA_URL = "/media/"
@@ -40,19 +38,6 @@ _UNREADABLE = (
     ValueError,
     EOFError,
 )
-
-
-class NotAnImageError(UnsupportedMediaTypeError):
-    code = "unsupported_image"
-    message = "Upload a JPEG, PNG or WebP image"
-
-
-class ImageTooLargeError(PayloadTooLargeError):
-    code = "image_too_large"
-
-
-class TooManyImagesError(ConflictError):
-    code = "too_many_images"
 
 
 @dataclass(frozen=True)

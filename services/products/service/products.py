@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from souk_kit.auth import Identity
-from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
+from souk_kit.errors import NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import PageQuery, paginate
 from souk_kit.validation import parse_uuid
@@ -13,21 +13,12 @@ from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.products.errors import DisabledByStaffError, DuplicateSkuError, NotYourProductError
 from services.products.models import Moderation, OutboxMessage, Product
 from services.products.schemas import GRAM, ProductCreate, ProductUpdate
 from services.products.settings import ProductsSettings
 
 SKU_INDEX = "uq_products_seller_sku"
-
-
-class DuplicateSkuError(ConflictError):
-    code = "duplicate_sku"
-    message = "You already have a product with this SKU"
-
-
-class NotYourProductError(ForbiddenError):
-    code = "not_your_product"
-    message = "This product belongs to another seller"
 
 
 def find_product(session: Session, product_id: str, *, lock: bool = False) -> Product:
@@ -132,10 +123,6 @@ def delete_product(session: Session, identity: Identity, product_id: str) -> Non
         user_id=identity.user_id,
         product_id=str(product.id),
     )
-
-
-class DisabledByStaffError(ForbiddenError):
-    code = "disabled_by_staff"
 
 
 def set_disabled(

@@ -14,27 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.shipping.clients import Products
+from services.shipping.errors import UnknownMethodError, UnknownProductsError, UnknownZoneError
 from services.shipping.models import ShippingMethod, ShippingRate, ShippingZone
 from services.shipping.schemas import QuoteBody
 from services.shipping.settings import ShippingSettings
 
 CENT = Decimal("0.01")
 GRAM = Decimal("0.001")
-
-
-class UnknownZoneError(ValidationError):
-    code = "unknown_zone"
-    message = "We do not ship to this zone"
-
-
-class UnknownMethodError(ValidationError):
-    code = "unknown_method"
-    message = "No such shipping method"
-
-
-class UnknownProductsError(ValidationError):
-    code = "unknown_products"
-    message = "Some products are not in the catalogue"
 
 
 @dataclass(frozen=True)

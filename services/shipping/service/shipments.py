@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from souk_kit.auth import Identity
-from souk_kit.errors import ConflictError, ForbiddenError, NotFoundError
+from souk_kit.errors import NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
 from souk_kit.validation import parse_uuid
@@ -21,6 +21,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from services.shipping.errors import (
+    AlreadyPickedUpError,
+    IllegalTransitionError,
+    NotYourShipmentError,
+)
 from services.shipping.models import OutboxMessage, Shipment, ShipmentEvent
 from services.shipping.schemas import ShipmentCreate, ShipmentQuery
 from services.shipping.service.quotes import check_zone_and_method
@@ -43,21 +48,6 @@ NOTES = {
     "cancelled": "Cancelled",
 }
 ACTIVITY_EVENTS = {"picked_up": "shipment_picked_up", "delivered": "shipment_delivered"}
-
-
-class AlreadyPickedUpError(ConflictError):
-    code = "already_picked_up"
-    message = "This shipment has already been picked up"
-
-
-class IllegalTransitionError(ConflictError):
-    code = "illegal_transition"
-    message = "The shipment cannot make this move from its current status"
-
-
-class NotYourShipmentError(ForbiddenError):
-    code = "not_your_shipment"
-    message = "Another courier is delivering this shipment"
 
 
 def now() -> datetime:
