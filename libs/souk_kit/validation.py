@@ -13,6 +13,13 @@ from pydantic import ValidationError as PydanticValidationError
 
 from souk_kit.errors import ApiError, NotFoundError, UnsupportedMediaTypeError, ValidationError
 
+
+class MessageOut(BaseModel):
+    """The answer of an action that returns nothing else (`{"message": "Item removed"}`)."""
+
+    message: str
+
+
 # A Flask view: its answer is whatever Flask makes a response of.
 View = Callable[..., Any]
 _Data = TypeVar("_Data")

@@ -21,7 +21,7 @@ from services.activity.schemas import (
     EventPage,
     EventQuery,
     LiveBatchOut,
-    LiveEventIn,
+    LiveEventMessage,
     RecentItemOut,
     RecentOut,
     RecommendationOut,
@@ -173,7 +173,7 @@ def receive_live_events(body: RelayBatch) -> Any:
     """Live updates from the services' outboxes, streamed to their users; a malformed one
     is refused (400) and its sender sets it aside."""
     events = [
-        (m.event_id, parse_model(LiveEventIn, m.payload, "live event")) for m in body.messages
+        (m.event_id, parse_model(LiveEventMessage, m.payload, "live event")) for m in body.messages
     ]
     names = product_names(notifications.low_stock_products([e for _, e in events]))
     activity_settings = settings_of(current_app, ActivitySettings)

@@ -34,7 +34,7 @@ class ClientEventBody(Schema):
     )
 
 
-class TimeRange(BaseModel):
+class TimeRangeQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     from_: datetime | None = Field(None, alias="from")
@@ -46,12 +46,12 @@ class TimeRange(BaseModel):
         return _as_utc(value)
 
 
-class EventQuery(PageQuery, TimeRange):
+class EventQuery(PageQuery, TimeRangeQuery):
     user_id: uuid.UUID | None = None
     type: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
 
 
-class StatsQuery(TimeRange):
+class StatsQuery(TimeRangeQuery):
     pass
 
 
@@ -143,7 +143,7 @@ class RecommendationsOut(BaseModel):
     items: list[RecommendationOut]
 
 
-class LiveEventIn(BaseModel):
+class LiveEventMessage(BaseModel):
     """A live update from a service's outbox (`souk_kit.outbox.send_live_event`)."""
 
     kind: str = Field(pattern=r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$", max_length=40)
@@ -153,7 +153,7 @@ class LiveEventIn(BaseModel):
     at: datetime
 
     @model_validator(mode="after")
-    def _has_audience(self) -> "LiveEventIn":
+    def _has_audience(self) -> "LiveEventMessage":
         if self.user_id is None and self.product_id is None:
             raise ValueError("a live event names a user_id or a product_id")
         return self
@@ -280,7 +280,3 @@ class DeliveryPage(BaseModel):
     page: int
     per_page: int
     total: int
-
-
-class MessageOut(BaseModel):
-    message: str

@@ -9,7 +9,7 @@ from souk_kit.auth import current_identity, requires
 from souk_kit.background import wake
 from souk_kit.db import transaction
 from souk_kit.pagination import PageQuery, paginate
-from souk_kit.validation import validate
+from souk_kit.validation import MessageOut, validate
 
 from services.activity.clients import clients
 from services.activity.models import WebhookEndpoint
@@ -17,7 +17,6 @@ from services.activity.presenters import delivery_out, webhook_out
 from services.activity.routes import WEBHOOK_SENDER
 from services.activity.schemas import (
     DeliveryPage,
-    MessageOut,
     NewWebhookOut,
     WebhookBody,
     WebhookOut,

@@ -8,15 +8,14 @@ from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
 from souk_kit.errors import NotFoundError, UnauthorizedError
 from souk_kit.http import internal_blueprint
-from souk_kit.validation import parse_uuid, validate
+from souk_kit.validation import MessageOut, parse_uuid, validate
 
 from services.auth import service
 from services.auth.presenters import tokens_out, user_out
 from services.auth.schemas import (
     LoginBody,
-    MessageOut,
-    PasswordChange,
-    ProfileUpdate,
+    PasswordChangeBody,
+    ProfileUpdateBody,
     RefreshBody,
     RegisterBody,
     RegisteredOut,
@@ -25,11 +24,11 @@ from services.auth.schemas import (
     ShopsOut,
     ShopsQuery,
     TokensOut,
-    UserCreate,
+    UserCreateBody,
     UserOut,
     UserQuery,
     UsersLookupQuery,
-    UserUpdate,
+    UserUpdateBody,
 )
 from services.auth.settings import AuthSettings
 
@@ -101,16 +100,16 @@ def me() -> Any:
 
 @public.patch("/me")
 @requires()
-@validate(body=ProfileUpdate, responses={200: UserOut})
-def update_me(body: ProfileUpdate) -> Any:
+@validate(body=ProfileUpdateBody, responses={200: UserOut})
+def update_me(body: ProfileUpdateBody) -> Any:
     with transaction() as session:
         return user_out(service.update_profile(session, current_identity().user_id, body))
 
 
 @public.post("/password")
 @requires()
-@validate(body=PasswordChange, responses={200: MessageOut})
-def change_password(body: PasswordChange) -> Any:
+@validate(body=PasswordChangeBody, responses={200: MessageOut})
+def change_password(body: PasswordChangeBody) -> Any:
     """Change the password; every other session of the user ends."""
     identity = current_identity()
     with transaction() as session:
@@ -150,8 +149,8 @@ def list_users(query: UserQuery) -> Any:
 
 @public.post("/users")
 @requires("admin")
-@validate(body=UserCreate, responses={201: UserOut})
-def create_user(body: UserCreate) -> Any:
+@validate(body=UserCreateBody, responses={201: UserOut})
+def create_user(body: UserCreateBody) -> Any:
     """Register staff, a shop (`seller` with `shop_name`) or delivery crew (`courier` with `zone`)."""
     with transaction() as session:
         return user_out(service.create_user(session, hasher(), body)), 201
@@ -167,8 +166,8 @@ def get_user(user_id: str) -> Any:
 
 @public.patch("/users/<user_id>")
 @requires("admin")
-@validate(body=UserUpdate, responses={200: UserOut})
-def update_user(user_id: str, body: UserUpdate) -> Any:
+@validate(body=UserUpdateBody, responses={200: UserOut})
+def update_user(user_id: str, body: UserUpdateBody) -> Any:
     """Change a user; disabling them or changing their role ends their sessions."""
     with transaction() as session:
         admin_id = current_identity().user_id

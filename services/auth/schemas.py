@@ -11,7 +11,7 @@ Password = Field(min_length=8, max_length=128)
 Phone = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,32}$")
 
 
-class Address(Schema):
+class AddressIn(Schema):
     label: str | None = Field(None, max_length=40)
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(None, max_length=200)
@@ -36,18 +36,18 @@ class RefreshBody(Schema):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
-class ProfileUpdate(Schema):
+class ProfileUpdateBody(Schema):
     name: str | None = Field(None, max_length=100)
     phone: str | None = Phone
-    addresses: list[Address] | None = Field(None, max_length=10)
+    addresses: list[AddressIn] | None = Field(None, max_length=10)
 
 
-class PasswordChange(Schema):
+class PasswordChangeBody(Schema):
     current_password: str = Field(min_length=1, max_length=128)
     new_password: str = Password
 
 
-class UserCreate(Schema):
+class UserCreateBody(Schema):
     email: EmailStr = Field(max_length=254)
     password: str = Password
     name: str = Field(min_length=1, max_length=100)
@@ -65,7 +65,7 @@ class UserCreate(Schema):
         return self
 
 
-class UserUpdate(Schema):
+class UserUpdateBody(Schema):
     active: bool | None = None
     role: Role | None = None
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -129,7 +129,7 @@ class UserOut(BaseModel):
     name: str
     role: Role
     phone: str | None
-    addresses: list[Address]
+    addresses: list[AddressIn]
     shop_name: str | None
     zone: str | None
     active: bool
@@ -151,7 +151,3 @@ class TokensOut(BaseModel):
     expires_in: int
     user_id: uuid.UUID
     role: Role
-
-
-class MessageOut(BaseModel):
-    message: str

@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from services.auth.errors import EmailTakenError
 from services.auth.models import LoginThrottle, OutboxMessage, User, UserSession
 from services.auth.schemas import (
-    ProfileUpdate,
+    ProfileUpdateBody,
     RegisterBody,
-    UserCreate,
+    UserCreateBody,
     UserQuery,
-    UserUpdate,
+    UserUpdateBody,
 )
 from services.auth.settings import AuthSettings, PasswordHashing
 
@@ -88,7 +88,7 @@ def register_user(session: Session, hasher: PasswordHasher, body: RegisterBody) 
     return user
 
 
-def create_user(session: Session, hasher: PasswordHasher, body: UserCreate) -> User:
+def create_user(session: Session, hasher: PasswordHasher, body: UserCreateBody) -> User:
     return _add_user(
         session,
         User(
@@ -245,7 +245,7 @@ def change_password(
     revoke_user_sessions(session, user.id, keep_session_id=session_id)
 
 
-def update_profile(session: Session, user_id: uuid.UUID, body: ProfileUpdate) -> User:
+def update_profile(session: Session, user_id: uuid.UUID, body: ProfileUpdateBody) -> User:
     user = find_user(session, user_id)
     changes = body.model_dump(exclude_unset=True, mode="json")
     for name in ("name", "phone"):
@@ -267,7 +267,7 @@ def list_users(session: Session, query: UserQuery, serialize: Any) -> dict[str, 
 
 
 def update_user(
-    session: Session, admin_id: uuid.UUID, user_id: uuid.UUID, body: UserUpdate
+    session: Session, admin_id: uuid.UUID, user_id: uuid.UUID, body: UserUpdateBody
 ) -> User:
     user = find_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)

@@ -14,7 +14,7 @@ from services.cart.models import ProcessedMessage
 from services.cart.schemas import (
     AddItemBody,
     CartOut,
-    CheckedOutPayload,
+    CheckedOutMessage,
     ItemAddedOut,
     MessageOut,
     QuantityBody,
@@ -115,4 +115,4 @@ def raw_cart(user_id: str) -> Any:
 @internal.post("/checked-out")
 def checked_out() -> Any:
     """Outbox receiver: an order took these quantities out of the buyer's cart."""
-    return receive(ProcessedMessage, CheckedOutPayload, service.apply_checkout)
+    return receive(ProcessedMessage, CheckedOutMessage, service.apply_checkout)

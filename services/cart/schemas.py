@@ -2,7 +2,7 @@ import uuid
 from decimal import Decimal
 
 from pydantic import BaseModel, Field, RootModel, StrictInt
-from souk_kit.validation import Schema
+from souk_kit.validation import MessageOut, Schema
 
 MAX_QUANTITY = 99
 
@@ -43,10 +43,6 @@ class ItemAddedOut(BaseModel):
     message: str = "Item added to cart"
 
 
-class MessageOut(BaseModel):
-    message: str
-
-
 class QuantityChangedOut(RootModel[CartLineOut | MessageOut]):
     """The changed line, or only a message when quantity 0 removed it."""
 
@@ -62,12 +58,12 @@ class RawCartOut(BaseModel):
     items: list[RawLineOut]
 
 
-class CheckedOutLine(Schema):
+class CheckedOutLineIn(Schema):
     product_id: uuid.UUID
     quantity: int = Field(ge=1)
 
 
-class CheckedOutPayload(Schema):
+class CheckedOutMessage(Schema):
     user_id: uuid.UUID
     order_id: uuid.UUID | None = None
-    lines: list[CheckedOutLine]
+    lines: list[CheckedOutLineIn]

@@ -23,7 +23,7 @@ from services.cart.errors import (
 )
 from services.cart.models import Cart, CartItem, OutboxMessage
 from services.cart.presenters import line_out
-from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutPayload
+from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutMessage
 from services.cart.settings import CartSettings
 
 
@@ -206,7 +206,7 @@ def raw_lines(session: Session, user_id: uuid.UUID) -> list[RawLine]:
     return [RawLine(i.product_id, i.quantity, i.seller_id) for i in _lines(session, user_id)]
 
 
-def apply_checkout(session: Session, payload: CheckedOutPayload) -> None:
+def apply_checkout(session: Session, payload: CheckedOutMessage) -> None:
     """Take an order's quantities out of the buyer's cart; lines that reach 0 go away."""
     lock_cart(session, payload.user_id)
     for line in payload.lines:

@@ -15,16 +15,16 @@ from services.inventory.errors import ReservationGoneError
 from services.inventory.models import ProcessedMessage
 from services.inventory.presenters import levels_fields, levels_out, movement_out, reservation_out
 from services.inventory.schemas import (
-    ItemCreated,
+    ItemCreatedMessage,
     LevelIdsQuery,
     LevelsOut,
     LevelsQuery,
     ReservationBody,
     ReservationOut,
     ReservationStatusOut,
-    StockUpdate,
+    StockUpdateBody,
     StockUpdatedOut,
-    ThresholdUpdate,
+    ThresholdUpdateBody,
     ThresholdUpdatedOut,
 )
 from services.inventory.settings import InventorySettings
@@ -64,8 +64,8 @@ def get_levels(product_id: str) -> Any:
 
 @public.put("/<product_id>")
 @requires("seller", "admin")
-@validate(body=StockUpdate, responses={200: StockUpdatedOut})
-def update_stock(product_id: str, body: StockUpdate) -> Any:
+@validate(body=StockUpdateBody, responses={200: StockUpdatedOut})
+def update_stock(product_id: str, body: StockUpdateBody) -> Any:
     """Set the stock on hand; writes a `restock` (up) or `adjustment` (down) movement.
 
     Below the units reserved for checkouts → 409 `stock_below_reserved`.
@@ -77,8 +77,8 @@ def update_stock(product_id: str, body: StockUpdate) -> Any:
 
 @public.put("/<product_id>/threshold")
 @requires("seller", "admin")
-@validate(body=ThresholdUpdate, responses={200: ThresholdUpdatedOut})
-def set_threshold(product_id: str, body: ThresholdUpdate) -> Any:
+@validate(body=ThresholdUpdateBody, responses={200: ThresholdUpdatedOut})
+def set_threshold(product_id: str, body: ThresholdUpdateBody) -> Any:
     with transaction() as session:
         item = service.set_threshold(session, current_identity(), product_id, body)
         return ThresholdUpdatedOut(**levels_fields(item))
@@ -99,7 +99,7 @@ def items() -> Any:
     threshold = settings_of(current_app, InventorySettings).default_low_stock_threshold
     return receive(
         ProcessedMessage,
-        ItemCreated,
+        ItemCreatedMessage,
         lambda session, item: service.create_item(session, item, threshold),
     )
 

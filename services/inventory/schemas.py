@@ -17,12 +17,12 @@ ChangeType = Literal["restock", "purchase", "adjustment", "release", "return"]
 ReservationStatus = Literal["held", "committed", "released", "expired", "returned"]
 
 
-class StockUpdate(Schema):
+class StockUpdateBody(Schema):
     stock: Units
     reason: str | None = Field(None, max_length=200)
 
 
-class ThresholdUpdate(Schema):
+class ThresholdUpdateBody(Schema):
     low_stock_threshold: Units
 
 
@@ -55,7 +55,7 @@ class LevelIdsQuery(BaseModel):
         return value
 
 
-class ItemCreated(BaseModel):
+class ItemCreatedMessage(BaseModel):
     """The products service's `/items` outbox payload: a new product's opening stock."""
 
     product_id: uuid.UUID

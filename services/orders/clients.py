@@ -58,7 +58,7 @@ class StockLine:
 
 
 @dataclass(frozen=True)
-class ShipmentLine:
+class ShipmentLineIn:
     product_id: uuid.UUID
     quantity: int
     seller_id: uuid.UUID
@@ -112,7 +112,7 @@ class ShippingClient(Protocol):
         zone: str | None,
         method: str,
         address: Any,
-        lines: list[ShipmentLine],
+        lines: list[ShipmentLineIn],
     ) -> ShipmentRef: ...
     def cancel_shipment(self, order_id: uuid.UUID) -> str: ...
     def shipment_for_order(self, order_id: uuid.UUID) -> Shipment | None: ...
@@ -293,7 +293,7 @@ class HttpShippingClient:
         zone: str | None,
         method: str,
         address: Any,
-        lines: list[ShipmentLine],
+        lines: list[ShipmentLineIn],
     ) -> ShipmentRef:
         body = {
             "order_id": str(order_id),

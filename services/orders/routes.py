@@ -11,7 +11,7 @@ from souk_kit.db import database, transaction
 from souk_kit.errors import DependencyError
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
-from souk_kit.validation import json_body, validate
+from souk_kit.validation import MessageOut, json_body, validate
 
 from services.orders.clients import Shipment
 from services.orders.dependencies import deps_for
@@ -25,7 +25,6 @@ from services.orders.schemas import (
     AdminOrderListQuery,
     CheckoutBody,
     CheckoutOut,
-    MessageOut,
     OrderListQuery,
     OrderOut,
     OrderPageOut,
@@ -34,7 +33,7 @@ from services.orders.schemas import (
     RevenueOut,
     RevenuePeriodOut,
     RevenueQuery,
-    ShipmentUpdate,
+    ShipmentUpdateMessage,
     StatusBody,
     SummaryOut,
     TopProductOut,
@@ -228,4 +227,4 @@ def purchases(query: PurchasesQuery) -> Any:
 @internal.post("/shipment-updates")
 def shipment_updates() -> Any:
     """Outbox from shipping: each message moves its order along the flow, once."""
-    return receive(ProcessedMessage, ShipmentUpdate, lifecycle.apply_shipment_update)
+    return receive(ProcessedMessage, ShipmentUpdateMessage, lifecycle.apply_shipment_update)

@@ -32,7 +32,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPACED_OFFSET = re.compile(r" (\d{2}:\d{2})$")
 
 
-class Address(Schema):
+class AddressIn(Schema):
     name: str | None = Field(None, max_length=100)
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(None, max_length=200)
@@ -50,7 +50,7 @@ class PaymentIn(Schema):
 class CheckoutBody(Schema):
     """Prices, totals and sellers are never taken from the client; such fields are ignored."""
 
-    shipping_address: Address | Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    shipping_address: AddressIn | Annotated[str, Field(min_length=1, max_length=500)] | None = None
     shipping_method: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     payment: PaymentIn | None = None
 
@@ -84,7 +84,7 @@ def _instant(value: Any, *, end: bool) -> datetime | None:
         raise ValueError("the time is out of range") from None
 
 
-class TimeRange(BaseModel):
+class TimeRangeQuery(BaseModel):
     """`from` and `to` bound a time range; both ends are inclusive, a bare date means the whole day."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -115,7 +115,7 @@ class TimeRange(BaseModel):
         return self
 
 
-class OrderListQuery(PageQuery, TimeRange):
+class OrderListQuery(PageQuery, TimeRangeQuery):
     status: Status | None = None
 
 
@@ -124,11 +124,11 @@ class AdminOrderListQuery(OrderListQuery):
     seller_id: uuid.UUID | None = None  # orders holding that shop's products
 
 
-class TopProductsQuery(TimeRange):
+class TopProductsQuery(TimeRangeQuery):
     limit: int = Field(10, ge=1, le=100)
 
 
-class RevenueQuery(TimeRange):
+class RevenueQuery(TimeRangeQuery):
     granularity: Literal["month", "year"] = "month"
 
 
@@ -235,10 +235,6 @@ class OrderPageOut(BaseModel):
     total: int
 
 
-class MessageOut(BaseModel):
-    message: str
-
-
 class TopProductOut(BaseModel):
     product_id: uuid.UUID
     name: str
@@ -280,7 +276,7 @@ class PurchasedOut(BaseModel):
     purchased: bool
 
 
-class ShipmentUpdate(BaseModel):
+class ShipmentUpdateMessage(BaseModel):
     """Shipping's `/shipment-updates` outbox payload: the parcel took a step."""
 
     order_id: uuid.UUID

@@ -8,7 +8,7 @@ from souk_kit.errors import PayloadTooLargeError, UnsupportedMediaTypeError, Val
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery, page_of
-from souk_kit.validation import parse_model, validate
+from souk_kit.validation import MessageOut, parse_model, validate
 from sqlalchemy.orm import Session
 
 from services.products.models import ProcessedMessage, Product
@@ -20,35 +20,34 @@ from services.products.presenters import (
     product_out,
 )
 from services.products.schemas import (
-    BannerCreate,
-    BannerList,
-    BannerSaved,
-    BannerUpdate,
+    BannerCreateBody,
+    BannerListOut,
+    BannerSavedOut,
+    BannerUpdateBody,
     BatchQuery,
     CatalogueQuery,
     CategoryPage,
     CategoryQuery,
     DisabledProductPage,
     ImageOut,
-    MessageOut,
     ModerationBody,
-    OfferCreate,
-    OfferList,
-    OfferSaved,
-    PageLinks,
-    PageList,
+    OfferCreateBody,
+    OfferListOut,
+    OfferSavedOut,
+    PageLinksOut,
+    PageListOut,
     PageOut,
-    PageSaved,
-    PageSlug,
-    PageWrite,
-    ProductCreate,
+    PageSavedOut,
+    PageSlugIn,
+    PageWriteBody,
+    ProductCreateBody,
     ProductOut,
     ProductPage,
-    ProductSaved,
-    ProductUpdate,
-    RatingSummary,
-    Sale,
-    StockLevel,
+    ProductSavedOut,
+    ProductUpdateBody,
+    RatingMessage,
+    SaleMessage,
+    StockLevelMessage,
 )
 from services.products.service import catalogue, content, images, offers, products, read_model
 from services.products.settings import ProductsSettings
@@ -61,9 +60,9 @@ def currency() -> str:
     return settings_of(current_app, ProductsSettings).currency
 
 
-def saved(session: Session, product: Product, message: str) -> ProductSaved:
+def saved(session: Session, product: Product, message: str) -> ProductSavedOut:
     row = catalogue.product_row(session, product.id)
-    return ProductSaved(message=message, **product_out(row, currency()))
+    return ProductSavedOut(message=message, **product_out(row, currency()))
 
 
 @public.before_request
@@ -101,8 +100,9 @@ def list_categories(query: CategoryQuery) -> Any:
 @requires("seller")
 @validate(query=PageQuery, responses={200: ProductPage})
 def my_products(query: PageQuery) -> Any:
-    """The caller's products, disabled ones included, newest first (`/my-products` is the
-    older platforms' path, kept for their clients)."""
+    """The caller's products, disabled ones included, newest first.
+
+    `/my-products` is the older platforms' path for it, kept for their clients."""
     with transaction() as session:
         seller = current_identity().user_id
         rows, total = catalogue.seller_products(session, seller, query)
@@ -121,22 +121,22 @@ def get_product(product_id: str) -> Any:
 
 @public.post("")
 @requires("seller", "admin")
-@validate(body=ProductCreate, responses={201: ProductSaved})
-def create_product(body: ProductCreate) -> Any:
+@validate(body=ProductCreateBody, responses={201: ProductSavedOut})
+def create_product(body: ProductCreateBody) -> Any:
     """Add a product of the caller's; `stock` becomes its opening stock in inventory."""
     with transaction() as session:
         product = products.create_product(
             session, current_identity(), body, settings_of(current_app, ProductsSettings)
         )
         shown = product_out(catalogue.new_product_row(product), currency())
-        return ProductSaved(message="Product added", **shown), 201
+        return ProductSavedOut(message="Product added", **shown), 201
 
 
 @public.put("/<product_id>")
 @public.patch("/<product_id>")
 @requires("seller", "admin")
-@validate(body=ProductUpdate, responses={200: ProductSaved})
-def update_product(product_id: str, body: ProductUpdate) -> Any:
+@validate(body=ProductUpdateBody, responses={200: ProductSavedOut})
+def update_product(product_id: str, body: ProductUpdateBody) -> Any:
     """Change the fields sent (PUT and PATCH alike); a `stock` field is ignored: stock belongs
     to inventory (PUT /api/inventory/{product_id})."""
     with transaction() as session:
@@ -179,13 +179,13 @@ def upload_image(product_id: str) -> Any:
 
 @public.post("/<product_id>/offers")
 @requires("seller", "admin")
-@validate(body=OfferCreate, responses={201: OfferSaved})
-def create_offer(product_id: str, body: OfferCreate) -> Any:
+@validate(body=OfferCreateBody, responses={201: OfferSavedOut})
+def create_offer(product_id: str, body: OfferCreateBody) -> Any:
     """Put the product on offer: exactly one of `percent_off` (0 < p < 100) and `price` (below
     the list price). The best active offer sets `effective_price`, which checkout charges."""
     with transaction() as session:
         offer = offers.create_offer(session, current_identity(), product_id, body)
-        return OfferSaved(
+        return OfferSavedOut(
             message="Offer created",
             product_id=offer.product_id,
             effective_price=catalogue.effective_price(session, offer.product_id),
@@ -195,12 +195,12 @@ def create_offer(product_id: str, body: OfferCreate) -> Any:
 
 @public.get("/<product_id>/offers")
 @requires("seller", "admin")
-@validate(responses={200: OfferList})
+@validate(responses={200: OfferListOut})
 def list_offers(product_id: str) -> Any:
     """Every offer of the product: past, active and scheduled."""
     with transaction() as session:
         found = offers.product_offers(session, current_identity(), product_id)
-        return OfferList(items=[offer_out(o) for o in found])
+        return OfferListOut(items=[offer_out(o) for o in found])
 
 
 @public.delete("/<product_id>/offers/<offer_id>")
@@ -214,7 +214,7 @@ def remove_offer(product_id: str, offer_id: str) -> Any:
 
 @public.put("/<product_id>/disable")
 @requires("seller", "admin")
-@validate(body=ModerationBody, responses={200: ProductSaved})
+@validate(body=ModerationBody, responses={200: ProductSavedOut})
 def disable_product(product_id: str, body: ModerationBody) -> Any:
     """Take the product out of the catalogue (checkout sees it inactive): its seller for
     their own, staff for any, with an optional `reason`."""
@@ -225,7 +225,7 @@ def disable_product(product_id: str, body: ModerationBody) -> Any:
 
 @public.put("/<product_id>/enable")
 @requires("seller", "admin")
-@validate(body=ModerationBody, responses={200: ProductSaved, 403: None})
+@validate(body=ModerationBody, responses={200: ProductSavedOut, 403: None})
 def enable_product(product_id: str, body: ModerationBody) -> Any:
     """Put the product back in the catalogue; a product staff disabled only staff may enable
     (else 403 `disabled_by_staff`)."""
@@ -244,7 +244,7 @@ def list_disabled(query: PageQuery) -> Any:
 
 
 @public.get("/banners")
-@validate(responses={200: BannerList})
+@validate(responses={200: BannerListOut})
 def shown_banners() -> Any:
     """The storefront home's banners: published ones whose time window holds, by position."""
     with transaction() as session:
@@ -253,7 +253,7 @@ def shown_banners() -> Any:
 
 @public.get("/banners/all")
 @requires("admin")
-@validate(responses={200: BannerList})
+@validate(responses={200: BannerListOut})
 def every_banner() -> Any:
     """Every banner, drafts and finished ones included (staff)."""
     with transaction() as session:
@@ -262,8 +262,8 @@ def every_banner() -> Any:
 
 @public.post("/banners")
 @requires("admin")
-@validate(body=BannerCreate, responses={201: BannerSaved})
-def create_banner(body: BannerCreate) -> Any:
+@validate(body=BannerCreateBody, responses={201: BannerSavedOut})
+def create_banner(body: BannerCreateBody) -> Any:
     with transaction() as session:
         banner = content.create_banner(session, current_identity(), body)
         return {"message": "Banner created", **banner_out(banner)}, 201
@@ -271,8 +271,8 @@ def create_banner(body: BannerCreate) -> Any:
 
 @public.patch("/banners/<banner_id>")
 @requires("admin")
-@validate(body=BannerUpdate, responses={200: BannerSaved})
-def update_banner(banner_id: str, body: BannerUpdate) -> Any:
+@validate(body=BannerUpdateBody, responses={200: BannerSavedOut})
+def update_banner(banner_id: str, body: BannerUpdateBody) -> Any:
     with transaction() as session:
         banner = content.update_banner(session, banner_id, body)
         return {"message": "Banner updated", **banner_out(banner)}
@@ -288,7 +288,7 @@ def delete_banner(banner_id: str) -> Any:
 
 
 @public.get("/pages")
-@validate(responses={200: PageLinks})
+@validate(responses={200: PageLinksOut})
 def page_links() -> Any:
     """The published pages' slugs and titles, for the storefront's links to them."""
     with transaction() as session:
@@ -299,7 +299,7 @@ def page_links() -> Any:
 
 @public.get("/pages/all")
 @requires("admin")
-@validate(responses={200: PageList})
+@validate(responses={200: PageListOut})
 def every_page() -> Any:
     """Every page, drafts included (staff)."""
     with transaction() as session:
@@ -316,10 +316,10 @@ def show_page(slug: str) -> Any:
 
 @public.put("/pages/<slug>")
 @requires("admin")
-@validate(body=PageWrite, responses={200: PageSaved, 201: PageSaved})
-def write_page(slug: str, body: PageWrite) -> Any:
+@validate(body=PageWriteBody, responses={200: PageSavedOut, 201: PageSavedOut})
+def write_page(slug: str, body: PageWriteBody) -> Any:
     """Create or replace the page at `slug` (lower-case words joined by hyphens)."""
-    parse_model(PageSlug, {"slug": slug}, "page address")
+    parse_model(PageSlugIn, {"slug": slug}, "page address")
     with transaction() as session:
         page, created = content.write_page(session, slug, body)
         saved_page = {"message": "Page created" if created else "Page saved", **page_out(page)}
@@ -347,14 +347,14 @@ def batch(query: BatchQuery) -> Any:
 
 @internal.post("/stock-levels")
 def stock_levels() -> Any:
-    return receive(ProcessedMessage, StockLevel, read_model.apply_stock_level)
+    return receive(ProcessedMessage, StockLevelMessage, read_model.apply_stock_level)
 
 
 @internal.post("/ratings")
 def ratings() -> Any:
-    return receive(ProcessedMessage, RatingSummary, read_model.apply_rating)
+    return receive(ProcessedMessage, RatingMessage, read_model.apply_rating)
 
 
 @internal.post("/sales")
 def sales() -> Any:
-    return receive(ProcessedMessage, Sale, read_model.apply_sale)
+    return receive(ProcessedMessage, SaleMessage, read_model.apply_sale)

@@ -82,7 +82,7 @@ def _as_utc(value: datetime | None) -> datetime | None:
         raise ValueError("the time is out of range") from None
 
 
-class ProductCreate(Schema):
+class ProductCreateBody(Schema):
     name: Name
     price: Price
     description: Description = ""
@@ -92,7 +92,7 @@ class ProductCreate(Schema):
     weight_kg: Weight | None = None
 
 
-class ProductUpdate(Schema):
+class ProductUpdateBody(Schema):
     """Fields to change; a field left out keeps its value. `stock` is ignored (inventory owns it)."""
 
     name: Name | None = None
@@ -117,7 +117,7 @@ class ProductUpdate(Schema):
         return sent
 
 
-class OfferCreate(Schema):
+class OfferCreateBody(Schema):
     percent_off: Percent | None = None
     price: Price | None = None
     starts_at: datetime | None = None
@@ -171,20 +171,20 @@ INT32 = 2**31 - 1
 INT64 = 2**63 - 1
 
 
-class StockLevel(BaseModel):
+class StockLevelMessage(BaseModel):
     product_id: uuid.UUID
     available: int = Field(ge=0, le=INT32)
     version: int = Field(ge=0, le=INT64)
 
 
-class RatingSummary(BaseModel):
+class RatingMessage(BaseModel):
     product_id: uuid.UUID
     average_rating: Decimal | None = Field(None, ge=0, le=5)
     review_count: int = Field(ge=0, le=INT32)
     version: int = Field(ge=0, le=INT64)
 
 
-class Sale(BaseModel):
+class SaleMessage(BaseModel):
     product_id: uuid.UUID
     quantity: int = Field(ge=-1_000_000, le=1_000_000)
 
@@ -219,7 +219,7 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
-class ProductSaved(ProductOut):
+class ProductSavedOut(ProductOut):
     message: str
 
 
@@ -248,18 +248,14 @@ class ImageOut(BaseModel):
     message: str = "Image uploaded"
 
 
-class OfferSaved(OfferOut):
+class OfferSavedOut(OfferOut):
     product_id: uuid.UUID
     effective_price: Decimal
     message: str
 
 
-class OfferList(BaseModel):
+class OfferListOut(BaseModel):
     items: list[OfferOut]
-
-
-class MessageOut(BaseModel):
-    message: str
 
 
 class ModerationBody(Schema):
@@ -295,7 +291,7 @@ Position = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1000)]
 Moment = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-class BannerCreate(Schema):
+class BannerCreateBody(Schema):
     title: BannerTitle
     body: BannerText = ""
     link_url: LinkUrl | None = None
@@ -311,7 +307,7 @@ class BannerCreate(Schema):
         return self
 
 
-class BannerUpdate(Schema):
+class BannerUpdateBody(Schema):
     """Fields to change; a field left out keeps its value."""
 
     title: BannerTitle | None = None
@@ -349,11 +345,11 @@ class BannerOut(BaseModel):
     updated_at: datetime
 
 
-class BannerSaved(BannerOut):
+class BannerSavedOut(BannerOut):
     message: str
 
 
-class BannerList(BaseModel):
+class BannerListOut(BaseModel):
     items: list[BannerOut]
 
 
@@ -370,11 +366,11 @@ Slug = Annotated[
 ]
 
 
-class PageSlug(BaseModel):
+class PageSlugIn(BaseModel):
     slug: Slug
 
 
-class PageWrite(Schema):
+class PageWriteBody(Schema):
     """A whole page: PUT creates or replaces it."""
 
     title: BannerTitle
@@ -392,18 +388,18 @@ class PageOut(BaseModel):
     updated_at: datetime
 
 
-class PageSaved(PageOut):
+class PageSavedOut(PageOut):
     message: str
 
 
-class PageLink(BaseModel):
+class PageLinkOut(BaseModel):
     slug: str
     title: str
 
 
-class PageLinks(BaseModel):
-    items: list[PageLink]
+class PageLinksOut(BaseModel):
+    items: list[PageLinkOut]
 
 
-class PageList(BaseModel):
+class PageListOut(BaseModel):
     items: list[PageOut]

@@ -5,18 +5,17 @@ from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
-from souk_kit.validation import parse_uuid, validate
+from souk_kit.validation import MessageOut, parse_uuid, validate
 
 from services.reviews import service
 from services.reviews.clients import clients
 from services.reviews.errors import AlreadyReviewedError, NotYourReviewError, ProductNotFoundError
 from services.reviews.presenters import review_out
 from services.reviews.schemas import (
-    MessageOut,
     MyReviewPageOut,
     ReviewAddedOut,
     ReviewBody,
-    ReviewChange,
+    ReviewChangeBody,
     ReviewPageOut,
     ReviewsQuery,
     ReviewUpdatedOut,
@@ -63,8 +62,8 @@ def list_reviews(product_id: str, query: ReviewsQuery) -> Any:
 @public.put("/products/<product_id>/reviews/<review_id>")
 @public.patch("/products/<product_id>/reviews/<review_id>")
 @requires()
-@validate(body=ReviewChange, responses={200: ReviewUpdatedOut})
-def change_review(product_id: str, review_id: str, body: ReviewChange) -> Any:
+@validate(body=ReviewChangeBody, responses={200: ReviewUpdatedOut})
+def change_review(product_id: str, review_id: str, body: ReviewChangeBody) -> Any:
     """The author changes their rating and/or comment; anyone else gets 403."""
     user_id = current_identity().user_id
     with transaction() as session:

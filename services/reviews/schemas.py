@@ -21,7 +21,7 @@ class ReviewBody(Schema):
         return value or ""
 
 
-class ReviewChange(Schema):
+class ReviewChangeBody(Schema):
     """Change the rating, the comment or both (fields left out stay as they are)."""
 
     rating: StrictInt | None = Field(None, ge=1, le=5)
@@ -77,7 +77,3 @@ class ReviewAddedOut(BaseModel):
 
 class ReviewUpdatedOut(ReviewOut):
     message: str = "Review updated"
-
-
-class MessageOut(BaseModel):
-    message: str

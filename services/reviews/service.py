@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.reviews.errors import AlreadyReviewedError, NotYourReviewError, ReviewNotFoundError
 from services.reviews.models import OutboxMessage, ProductRating, Review
 from services.reviews.presenters import my_review_out, review_out
-from services.reviews.schemas import ReviewBody, ReviewChange, ReviewsQuery
+from services.reviews.schemas import ReviewBody, ReviewChangeBody, ReviewsQuery
 
 CENT = Decimal("0.01")
 
@@ -123,7 +123,7 @@ def change_review(
     session: Session,
     review: Review,
     user_id: uuid.UUID,
-    body: ReviewChange,
+    body: ReviewChangeBody,
     author: str | None,
     verified_purchase: bool,
 ) -> Review:

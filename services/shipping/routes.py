@@ -16,12 +16,12 @@ from services.shipping.schemas import (
     CourierOut,
     CourierPage,
     CourierQuery,
-    CourierRef,
+    CourierRefOut,
     InternalShipmentOut,
     MethodsOut,
     QuoteBody,
     QuoteOut,
-    ShipmentCreate,
+    ShipmentCreateBody,
     ShipmentCreatedOut,
     ShipmentOut,
     ShipmentPage,
@@ -98,7 +98,7 @@ def get_shipment(shipment_id: str) -> Any:
     courier = None
     if shipment.courier_id is not None:
         facts = known_users([shipment.courier_id]).get(shipment.courier_id)
-        courier = CourierRef(id=shipment.courier_id, name=facts.name if facts else None)
+        courier = CourierRefOut(id=shipment.courier_id, name=facts.name if facts else None)
     return ShipmentOut(
         id=shipment.id,
         order_id=shipment.order_id,
@@ -212,8 +212,8 @@ def internal_quote(body: QuoteBody) -> Any:
 
 
 @internal.post("/shipments")
-@validate(body=ShipmentCreate, responses={201: ShipmentCreatedOut, 200: ShipmentCreatedOut})
-def create_shipment(body: ShipmentCreate) -> Any:
+@validate(body=ShipmentCreateBody, responses={201: ShipmentCreatedOut, 200: ShipmentCreatedOut})
+def create_shipment(body: ShipmentCreateBody) -> Any:
     """The order's shipment (201); the same order id again → 200 with the same shipment."""
     with transaction() as session:
         shipment, created = service.create_shipment(

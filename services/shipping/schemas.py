@@ -12,7 +12,7 @@ Weight = Annotated[Decimal, Field(gt=0, le=1000, decimal_places=3, allow_inf_nan
 Status = Literal["pending", "picked_up", "out_for_delivery", "delivered", "cancelled"]
 
 
-class QuoteItem(Schema):
+class QuoteItemIn(Schema):
     product_id: uuid.UUID
     quantity: int = Field(ge=1, le=999)
 
@@ -20,25 +20,25 @@ class QuoteItem(Schema):
 class QuoteBody(Schema):
     """Either `items` (weighed from the catalogue) or `weight_kg`; zone and method default."""
 
-    items: list[QuoteItem] | None = Field(None, min_length=1, max_length=100)
+    items: list[QuoteItemIn] | None = Field(None, min_length=1, max_length=100)
     weight_kg: Weight | None = Field(None, description="total weight in kg, up to 3 decimals")
     zone: Code | None = None
     method: Code | None = None
 
 
-class ShipmentLine(Schema):
+class ShipmentLineIn(Schema):
     product_id: uuid.UUID
     quantity: int = Field(ge=1, le=10_000)
     seller_id: uuid.UUID | None = None
 
 
-class ShipmentCreate(Schema):
+class ShipmentCreateBody(Schema):
     order_id: uuid.UUID
     user_id: uuid.UUID
     zone: Code | None = None
     method: Code | None = None
     address: dict[str, Any] | None = None
-    lines: list[ShipmentLine] = Field(default_factory=list, max_length=500)
+    lines: list[ShipmentLineIn] = Field(default_factory=list, max_length=500)
 
 
 class ShipmentQuery(PageQuery):
@@ -115,7 +115,7 @@ class ShipmentPage(BaseModel):
     total: int
 
 
-class CourierRef(BaseModel):
+class CourierRefOut(BaseModel):
     id: uuid.UUID
     name: str | None
 
@@ -125,7 +125,7 @@ class ShipmentOut(BaseModel):
     order_id: uuid.UUID
     tracking_number: str
     status: Status
-    courier: CourierRef | None
+    courier: CourierRefOut | None
     zone: str
     method: str
     address: dict[str, Any] | None = Field(

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.activity.models import LiveEvent
-from services.activity.schemas import LiveEventIn
+from services.activity.schemas import LiveEventMessage
 
 CHANNEL = "souk_live"
 # Any constant unique to this purpose among the activity schema's advisory locks.
@@ -34,8 +34,8 @@ class StreamEvent:
 
 
 def store(
-    session: Session, messages: Sequence[tuple[uuid.UUID, LiveEventIn]]
-) -> list[tuple[uuid.UUID, LiveEventIn]]:
+    session: Session, messages: Sequence[tuple[uuid.UUID, LiveEventMessage]]
+) -> list[tuple[uuid.UUID, LiveEventMessage]]:
     """Store each message once (by its outbox id) and wake the streams; returns the messages
     that were new."""
     rows = [

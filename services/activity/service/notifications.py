@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.activity.models import Notification, NotificationPreference, OutgoingEmail
-from services.activity.schemas import LiveEventIn
+from services.activity.schemas import LiveEventMessage
 
 # Kind → what the settings page calls it, for each role that receives it.
 BUYER_KINDS = {
@@ -126,7 +126,7 @@ def _low_stock_draft(
     )
 
 
-def draft_for(event: LiveEventIn, names: Mapping[uuid.UUID, str]) -> Draft | None:
+def draft_for(event: LiveEventMessage, names: Mapping[uuid.UUID, str]) -> Draft | None:
     """The notification a live event makes, if any (`names`: product names, for low stock)."""
     if event.user_id is None:
         return None  # a product page's update: no one to tell
@@ -139,7 +139,7 @@ def draft_for(event: LiveEventIn, names: Mapping[uuid.UUID, str]) -> Draft | Non
     return None
 
 
-def low_stock_products(events: Sequence[LiveEventIn]) -> list[uuid.UUID]:
+def low_stock_products(events: Sequence[LiveEventMessage]) -> list[uuid.UUID]:
     """The products whose names the low-stock notifications among `events` need."""
     found = (
         maybe_uuid(event.data.get("product_id")) for event in events if event.kind == "stock.low"
@@ -164,7 +164,7 @@ def _choices(
 
 def create(
     session: Session,
-    events: Sequence[tuple[uuid.UUID, LiveEventIn]],
+    events: Sequence[tuple[uuid.UUID, LiveEventMessage]],
     names: Mapping[uuid.UUID, str],
     *,
     email_on: bool,

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from services.activity.errors import WebhookTargetError
 from services.activity.models import WebhookDelivery, WebhookEndpoint
-from services.activity.schemas import LiveEventIn, WebhookBody
+from services.activity.schemas import LiveEventMessage, WebhookBody
 from services.activity.settings import ActivitySettings
 
 log = logging.getLogger("souk.activity.webhooks")
@@ -213,7 +213,7 @@ def deliveries_of(endpoint: WebhookEndpoint) -> Select[WebhookDelivery]:
 # ----------------------------------------------------------------- deliveries from live events
 
 
-def queue(session: Session, events: Sequence[tuple[uuid.UUID, LiveEventIn]]) -> int:
+def queue(session: Session, events: Sequence[tuple[uuid.UUID, LiveEventMessage]]) -> int:
     """Write a delivery for each active endpoint subscribed to each event; how many."""
     wanted = [
         (source_id, event, EVENTS[event.kind])

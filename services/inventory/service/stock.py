@@ -14,13 +14,18 @@ from sqlalchemy.orm import Session
 
 from services.inventory.errors import NotOwnerError, ProductNotFoundError, StockBelowReservedError
 from services.inventory.models import StockItem, StockMovement
-from services.inventory.schemas import ItemCreated, LevelsQuery, StockUpdate, ThresholdUpdate
+from services.inventory.schemas import (
+    ItemCreatedMessage,
+    LevelsQuery,
+    StockUpdateBody,
+    ThresholdUpdateBody,
+)
 from services.inventory.service.common import alert_if_now_low, publish_level, record_movement
 
 log = logging.getLogger("souk.inventory")
 
 
-def create_item(session: Session, item: ItemCreated, low_stock_threshold: int) -> bool:
+def create_item(session: Session, item: ItemCreatedMessage, low_stock_threshold: int) -> bool:
     """Create a product's stock row with its opening stock; False (and nothing done) on a repeat."""
     created = session.execute(
         insert(StockItem)
@@ -111,7 +116,7 @@ def list_alerts(
 
 
 def update_stock(
-    session: Session, identity: Identity, product_id: str, body: StockUpdate
+    session: Session, identity: Identity, product_id: str, body: StockUpdateBody
 ) -> StockItem:
     """Set the on-hand stock: a `restock` movement when it goes up, an `adjustment` when it
     goes down, nothing when it is unchanged. Below the reserved units → 409."""
@@ -147,7 +152,7 @@ def update_stock(
 
 
 def set_threshold(
-    session: Session, identity: Identity, product_id: str, body: ThresholdUpdate
+    session: Session, identity: Identity, product_id: str, body: ThresholdUpdateBody
 ) -> StockItem:
     item = find_item(session, identity, product_id, for_update=True)
     item.low_stock_threshold = body.low_stock_threshold

@@ -18,7 +18,7 @@ from services.orders.errors import (
     ShipmentPickedUpError,
 )
 from services.orders.models import Order, OutboxMessage
-from services.orders.schemas import ShipmentUpdate
+from services.orders.schemas import ShipmentUpdateMessage
 from services.orders.service.common import FLOW, Deps, lock_order, move, tell_sellers
 from services.orders.service.compensation import give_back
 
@@ -117,7 +117,7 @@ def set_status(deps: Deps, identity: Identity, raw_id: str, status: str) -> None
         move(order, status, note="set by an admin")
 
 
-def apply_shipment_update(session: Session, update: ShipmentUpdate) -> None:
+def apply_shipment_update(session: Session, update: ShipmentUpdateMessage) -> None:
     """Move the order to the shipment's status (outbox from shipping). A repeat, an older step,
     or an order that is not on the delivery flow any more is ignored; skipped steps get their
     history rows too."""

@@ -10,7 +10,7 @@ from souk_kit.outbox import record_event, send_later
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from services.orders.clients import ShipmentLine
+from services.orders.clients import ShipmentLineIn
 from services.orders.errors import NoLongerPendingError, OutOfStockError, ReservationExpiredError
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
 from services.orders.presenters import checkout_out
@@ -84,7 +84,7 @@ def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:
         )
         if order is None or order.status != "paid" or order.shipment_id is not None:
             return True
-        lines = [ShipmentLine(x.product_id, x.quantity, x.seller_id) for x in order.lines]
+        lines = [ShipmentLineIn(x.product_id, x.quantity, x.seller_id) for x in order.lines]
         user_id, zone, method = order.user_id, order.shipping_zone, order.shipping_method
         address = order.shipping_address
     try:

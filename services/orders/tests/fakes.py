@@ -16,7 +16,7 @@ from services.orders.clients import (
     Product,
     Quote,
     Shipment,
-    ShipmentLine,
+    ShipmentLineIn,
     ShipmentRef,
     StockLine,
 )
@@ -163,7 +163,7 @@ class FakeShipping:
         zone: str | None,
         method: str,
         address: Any,
-        lines: list[ShipmentLine],
+        lines: list[ShipmentLineIn],
     ) -> ShipmentRef:
         _fail_if(self.shipments_down, "shipping")
         with self.lock:

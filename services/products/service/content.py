@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from services.products.models import Banner, ContentPage
-from services.products.schemas import BannerCreate, BannerUpdate, PageWrite
+from services.products.schemas import BannerCreateBody, BannerUpdateBody, PageWriteBody
 
 
 def shown_banners(session: Session) -> list[Banner]:
@@ -33,7 +33,7 @@ def every_banner(session: Session) -> list[Banner]:
     return list(session.scalars(select(Banner).order_by(Banner.position, Banner.created_at)))
 
 
-def create_banner(session: Session, staff: Identity, body: BannerCreate) -> Banner:
+def create_banner(session: Session, staff: Identity, body: BannerCreateBody) -> Banner:
     banner = Banner(**body.model_dump(), created_by=staff.user_id)
     session.add(banner)
     session.flush()
@@ -50,7 +50,7 @@ def find_banner(session: Session, banner_id: str, *, lock: bool = False) -> Bann
     return banner
 
 
-def update_banner(session: Session, banner_id: str, body: BannerUpdate) -> Banner:
+def update_banner(session: Session, banner_id: str, body: BannerUpdateBody) -> Banner:
     banner = find_banner(session, banner_id, lock=True)
     for name, value in body.changes().items():
         setattr(banner, name, value)
@@ -90,7 +90,7 @@ def find_page(session: Session, slug: str, *, drafts: bool = False) -> ContentPa
     return page
 
 
-def write_page(session: Session, slug: str, body: PageWrite) -> tuple[ContentPage, bool]:
+def write_page(session: Session, slug: str, body: PageWriteBody) -> tuple[ContentPage, bool]:
     """Create or replace the page; True when it is new."""
     fields = body.model_dump()
     created = rows_affected(

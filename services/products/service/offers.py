@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.products.models import Offer, OutboxMessage
-from services.products.schemas import OfferCreate
+from services.products.schemas import OfferCreateBody
 from services.products.service.products import editable_product
 
 
-def create_offer(session: Session, identity: Identity, product_id: str, body: OfferCreate) -> Offer:
+def create_offer(
+    session: Session, identity: Identity, product_id: str, body: OfferCreateBody
+) -> Offer:
     """Exactly one of `percent_off` and `price` (below the list price); it starts now unless
     `starts_at` says otherwise and must end in the future when `ends_at` is given."""
     product = editable_product(session, identity, product_id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.products.errors import DisabledByStaffError, DuplicateSkuError, NotYourProductError
 from services.products.models import Moderation, OutboxMessage, Product
-from services.products.schemas import GRAM, ProductCreate, ProductUpdate
+from services.products.schemas import GRAM, ProductCreateBody, ProductUpdateBody
 from services.products.settings import ProductsSettings
 
 SKU_INDEX = "uq_products_seller_sku"
@@ -55,7 +55,7 @@ def _flush_checking_sku(session: Session, product: Product) -> None:
 
 
 def create_product(
-    session: Session, identity: Identity, body: ProductCreate, settings: ProductsSettings
+    session: Session, identity: Identity, body: ProductCreateBody, settings: ProductsSettings
 ) -> Product:
     """A new product of the caller's; its opening stock goes to inventory through the outbox,
     delivered before the answer, and into the stock read model at version 0, so the catalogue
@@ -92,7 +92,7 @@ def create_product(
 
 
 def update_product(
-    session: Session, identity: Identity, product_id: str, body: ProductUpdate
+    session: Session, identity: Identity, product_id: str, body: ProductUpdateBody
 ) -> Product:
     product = editable_product(session, identity, product_id)
     changes: dict[str, Any] = body.changes()

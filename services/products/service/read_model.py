@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
 from services.products.models import Product
-from services.products.schemas import RatingSummary, Sale, StockLevel
+from services.products.schemas import RatingMessage, SaleMessage, StockLevelMessage
 
 
 def _update(session: Session, *conditions: object, **values: object) -> None:
@@ -20,7 +20,7 @@ def _update(session: Session, *conditions: object, **values: object) -> None:
     )
 
 
-def apply_stock_level(session: Session, level: StockLevel) -> None:
+def apply_stock_level(session: Session, level: StockLevelMessage) -> None:
     _update(
         session,
         Product.id == level.product_id,
@@ -30,7 +30,7 @@ def apply_stock_level(session: Session, level: StockLevel) -> None:
     )
 
 
-def apply_rating(session: Session, summary: RatingSummary) -> None:
+def apply_rating(session: Session, summary: RatingMessage) -> None:
     _update(
         session,
         Product.id == summary.product_id,
@@ -41,7 +41,7 @@ def apply_rating(session: Session, summary: RatingSummary) -> None:
     )
 
 
-def apply_sale(session: Session, sale: Sale) -> None:
+def apply_sale(session: Session, sale: SaleMessage) -> None:
     _update(
         session,
         Product.id == sale.product_id,

@@ -402,7 +402,7 @@ def test_openapi_documents_that_stock_is_ignored_on_update(client):
     doc = client.get("/api/products/openapi.json").json
     patch = doc["paths"]["/api/products/{product_id}"]["patch"]
     assert "stock" in patch["summary"] and "ignored" in patch["summary"]
-    assert "ProductCreate" in doc["components"]["schemas"]
+    assert "ProductCreateBody" in doc["components"]["schemas"]
     assert "/api/products/{product_id}/offers" in doc["paths"]
 
 

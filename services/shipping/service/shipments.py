@@ -27,7 +27,7 @@ from services.shipping.errors import (
     NotYourShipmentError,
 )
 from services.shipping.models import OutboxMessage, Shipment, ShipmentEvent
-from services.shipping.schemas import ShipmentCreate, ShipmentQuery
+from services.shipping.schemas import ShipmentCreateBody, ShipmentQuery
 from services.shipping.service.quotes import check_zone_and_method
 from services.shipping.settings import ShippingSettings
 
@@ -70,7 +70,7 @@ def _add_event(
 
 
 def create_shipment(
-    session: Session, settings: ShippingSettings, body: ShipmentCreate
+    session: Session, settings: ShippingSettings, body: ShipmentCreateBody
 ) -> tuple[Shipment, bool]:
     """The order's shipment, created `pending` unless the order already has one; True if new."""
     zone = (body.zone or settings.default_zone).lower()
