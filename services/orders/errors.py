@@ -126,3 +126,8 @@ class NoLongerPendingError(Exception):
     def __init__(self, status: str) -> None:
         super().__init__(status)
         self.status = status
+
+
+class OrderChangedError(ConflictError):
+    code = "order_changed"
+    message = "The order changed while it was being cancelled; try again"

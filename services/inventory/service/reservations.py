@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from souk_kit.errors import ValidationError
 from souk_kit.validation import parse_uuid
@@ -36,6 +37,15 @@ class Reserved:
     reservation: Reservation
     lines: dict[uuid.UUID, int]
     created: bool
+
+
+class _Level(NamedTuple):
+    """A product's stock level just after a hold."""
+
+    available: int
+    version: int
+    seller_id: uuid.UUID
+    threshold: int
 
 
 class _ShortError(Exception):
@@ -98,7 +108,7 @@ def reserve_stock(
     if session.get(Reservation, order_id) is not None:
         return _existing(session, order_id, wanted)
     expires_at = (now or utcnow()) + timedelta(seconds=ttl_seconds)
-    levels: dict[uuid.UUID, tuple[int, int, uuid.UUID, int]] = {}
+    levels: dict[uuid.UUID, _Level] = {}
     try:
         with session.begin_nested():
             # A concurrent first attempt with the same order id makes this wait for it; if
@@ -111,27 +121,8 @@ def reserve_stock(
             ).first()
             if claimed is None:
                 raise _RepeatError()
-            for product_id in sorted(wanted):
-                quantity = wanted[product_id]
-                row = session.execute(
-                    update(StockItem)
-                    .where(
-                        StockItem.product_id == product_id,
-                        StockItem.stock - StockItem.reserved >= quantity,
-                    )
-                    .values(reserved=StockItem.reserved + quantity, version=StockItem.version + 1)
-                    .returning(
-                        StockItem.stock - StockItem.reserved,
-                        StockItem.version,
-                        StockItem.seller_id,
-                        StockItem.low_stock_threshold,
-                    )
-                    .execution_options(synchronize_session=False)
-                ).first()
-                if row is None:
-                    raise _ShortError(product_id)
-                available, version, seller_id, threshold = row
-                levels[product_id] = (available, version, seller_id, threshold)
+            for product_id in sorted(wanted):  # one order of locks for every checkout
+                levels[product_id] = _hold(session, product_id, wanted[product_id])
             session.add_all(
                 ReservationLine(order_id=order_id, product_id=p, quantity=q)
                 for p, q in wanted.items()
@@ -142,19 +133,41 @@ def reserve_stock(
     except _ShortError as short:
         shortages = _shortages(session, wanted, short.product_id)
         raise OutOfStockError(details={"lines": shortages}) from None
-    for product_id, (available, version, seller_id, threshold) in sorted(levels.items()):
-        publish_level(session, product_id, available, version)
+    for product_id, level in sorted(levels.items()):
+        publish_level(session, product_id, level.available, level.version)
         alert_if_now_low(
             session,
-            seller_id,
+            level.seller_id,
             product_id,
-            before=available + wanted[product_id],
-            after=available,
-            threshold=threshold,
+            before=level.available + wanted[product_id],
+            after=level.available,
+            threshold=level.threshold,
         )
     reservation = session.get(Reservation, order_id)
     assert reservation is not None
     return Reserved(reservation, wanted, created=True)
+
+
+def _hold(session: Session, product_id: uuid.UUID, quantity: int) -> _Level:
+    """Reserve `quantity` of the product if that many are available (one conditional UPDATE)."""
+    row = session.execute(
+        update(StockItem)
+        .where(
+            StockItem.product_id == product_id,
+            StockItem.stock - StockItem.reserved >= quantity,
+        )
+        .values(reserved=StockItem.reserved + quantity, version=StockItem.version + 1)
+        .returning(
+            StockItem.stock - StockItem.reserved,
+            StockItem.version,
+            StockItem.seller_id,
+            StockItem.low_stock_threshold,
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        raise _ShortError(product_id)
+    return _Level._make(row)
 
 
 def _shortages(

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from souk_kit.db import rows_affected
@@ -71,7 +71,6 @@ def run_once(
     `answer_for_order(order_id)` settles a key whose first attempt died mid-checkout: the
     order's answer when it has one, else None (the key is then reported as in progress).
     """
-    failure: Exception | None = None
     with new_session() as session:
         with session.begin():
             session.execute(
@@ -80,57 +79,74 @@ def run_once(
                 .on_conflict_do_nothing()
             )
         with session.begin():
-            row = session.scalar(
-                select(IdempotencyKey)
-                .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-                .with_for_update()
-            )
-            if row is None:  # swept away between the two statements: start over
-                raise IdempotencyKeyInProgressError()
-            if row.created_at < utcnow() - ttl:  # an expired key starts a new life
-                row.request_hash, row.created_at = body_hash, utcnow()
-                row.response_status = row.response_body = row.completed_at = None
-            if row.request_hash != body_hash:
-                raise IdempotencyKeyReusedError()
+            row = _locked_key(session, user_id, key, body_hash, ttl)
             if row.response_status is not None and row.response_body is not None:
                 return Answer(row.response_status, row.response_body)
-            earlier = session.scalar(
-                select(Order.id)
-                .where(
-                    Order.user_id == user_id,
-                    Order.idempotency_key == key,
-                    Order.created_at >= row.created_at,
-                    # An order that failed because a dependency was away answered 5xx, which
-                    # is not stored: the retry runs the checkout again.
-                    ~(
-                        (Order.status == "failed")
-                        & Order.failure_reason.not_in(FINAL_FAILURE_REASONS)
-                    ),
-                )
-                .order_by(Order.created_at.desc())
-                .limit(1)
-            )
+            earlier = _earlier_order(session, user_id, key, row.created_at)
             if earlier is not None:
                 settled = answer_for_order(earlier)
                 if settled is None:
                     raise IdempotencyKeyInProgressError(details={"order_id": str(earlier)})
-                answer = settled
+                answer, failure = settled, None
             else:
-                # The key's own transaction ends normally whatever happens, releasing the lock.
-                try:
-                    answer = run()
-                except ApiError as error:
-                    if error.status >= 500:
-                        failure = error
-                    answer = error_answer(error)
-                except Exception as error:
-                    failure = error
+                answer, failure = _run(run)
             if failure is None:
                 row.response_status, row.response_body = answer.status, answer.body
                 row.completed_at = utcnow()
+        # The key's own transaction has ended normally, releasing the lock, before a failure
+        # that is not the buyer's answer (an outage) is raised: a retry runs afresh.
         if failure is not None:
             raise failure
         return answer
+
+
+def _locked_key(
+    session: Session, user_id: uuid.UUID, key: str, body_hash: str, ttl: timedelta
+) -> IdempotencyKey:
+    """The key's row, locked until the transaction ends; an expired key starts a new life."""
+    row = session.scalar(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+        .with_for_update()
+    )
+    if row is None:  # swept away between the two statements: start over
+        raise IdempotencyKeyInProgressError()
+    if row.created_at < utcnow() - ttl:
+        row.request_hash, row.created_at = body_hash, utcnow()
+        row.response_status = row.response_body = row.completed_at = None
+    if row.request_hash != body_hash:
+        raise IdempotencyKeyReusedError()
+    return row
+
+
+def _earlier_order(
+    session: Session, user_id: uuid.UUID, key: str, since: datetime
+) -> uuid.UUID | None:
+    """The order an earlier attempt with this key placed, if it may be answered again."""
+    return session.scalar(
+        select(Order.id)
+        .where(
+            Order.user_id == user_id,
+            Order.idempotency_key == key,
+            Order.created_at >= since,
+            # An order that failed because a dependency was away answered 5xx, which is not
+            # stored: the retry runs the checkout again.
+            ~((Order.status == "failed") & Order.failure_reason.not_in(FINAL_FAILURE_REASONS)),
+        )
+        .order_by(Order.created_at.desc())
+        .limit(1)
+    )
+
+
+def _run(run: Callable[[], Answer]) -> tuple[Answer, Exception | None]:
+    """The checkout's answer, and the failure to raise instead of storing it (an outage: a
+    5xx or an unexpected error). A 4xx is the buyer's answer and is stored."""
+    try:
+        return run(), None
+    except ApiError as error:
+        return error_answer(error), error if error.status >= 500 else None
+    except Exception as error:
+        return error_answer(ApiError()), error
 
 
 def settle_key(session: Session, user_id: uuid.UUID, key: str, answer: Answer | None) -> None:

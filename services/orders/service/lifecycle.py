@@ -2,9 +2,9 @@
 by shipping's updates."""
 
 import logging
+import uuid
 
 from souk_kit.auth import Identity
-from souk_kit.errors import ConflictError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.validation import parse_uuid
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from services.orders.errors import (
     AlreadyPickedUpError,
     CancelIncompleteError,
     IllegalTransitionError,
+    OrderChangedError,
     OrderNotFoundError,
     ShipmentPickedUpError,
 )
@@ -60,41 +61,46 @@ def cancel_order(deps: Deps, identity: Identity, raw_id: str) -> None:
         except ShipmentPickedUpError:
             raise AlreadyPickedUpError() from None
     with deps.transactions() as session:
-        order = session.scalar(
-            select(Order)
-            .where(Order.id == order_id)
-            .options(selectinload(Order.lines))
-            .with_for_update()
-        )
-        assert order is not None
-        _check_cancellable(order)
-        if order.status != status:  # paid meanwhile: its shipment was not cancelled above
-            raise ConflictError(
-                "The order changed while it was being cancelled; try again", code="order_changed"
-            )
-        was_paid = order.status == "paid"
-        move(order, "cancelled", note=f"cancelled by {identity.role}")
-        order.compensation_due = True
-        if was_paid:  # its sellers were told of it (order.new): tell them it is off
-            tell_sellers(session, order, "order.cancelled", order.updated_at)
-            for line in order.lines:
-                send_later(
-                    session,
-                    OutboxMessage,
-                    "products",
-                    "/sales",
-                    {"product_id": str(line.product_id), "quantity": -line.quantity},
-                )
-        lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
-        record_event(
-            session,
-            OutboxMessage,
-            "order_cancelled",
-            user_id=str(order.user_id),
-            metadata={"order_id": str(order_id), "lines": lines, "by": identity.role},
-        )
+        _mark_cancelled(session, order_id, status, identity)
     if not give_back(deps, order_id):
         raise CancelIncompleteError()
+
+
+def _mark_cancelled(
+    session: Session, order_id: uuid.UUID, status_seen: str, identity: Identity
+) -> None:
+    """Move the order to `cancelled` (owing its stock and refund) and tell who needs to know."""
+    order = session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.lines))
+        .with_for_update()
+    )
+    assert order is not None
+    _check_cancellable(order)
+    if order.status != status_seen:  # paid meanwhile: its shipment was not cancelled
+        raise OrderChangedError()
+    was_paid = order.status == "paid"
+    move(order, "cancelled", note=f"cancelled by {identity.role}")
+    order.compensation_due = True
+    if was_paid:  # its sellers were told of it (order.new): tell them it is off
+        tell_sellers(session, order, "order.cancelled", order.updated_at)
+        for line in order.lines:
+            send_later(
+                session,
+                OutboxMessage,
+                "products",
+                "/sales",
+                {"product_id": str(line.product_id), "quantity": -line.quantity},
+            )
+    lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
+    record_event(
+        session,
+        OutboxMessage,
+        "order_cancelled",
+        user_id=str(order.user_id),
+        metadata={"order_id": str(order_id), "lines": lines, "by": identity.role},
+    )
 
 
 def set_status(deps: Deps, identity: Identity, raw_id: str, status: str) -> None:

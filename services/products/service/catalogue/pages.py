@@ -12,6 +12,7 @@ from typing import Any
 from souk_kit.pagination import PageQuery
 from sqlalchemy import (
     ColumnClause,
+    ColumnElement,
     Integer,
     Uuid,
     bindparam,
@@ -92,13 +93,8 @@ def _text_query(prefix: bool) -> Any:
     return select(query).scalar_subquery()
 
 
-@functools.cache
-def page_statement(shape: Shape) -> ReadStatement:
-    """The page and the number of matching products in one statement: the total (kept ahead for
-    the whole catalogue and each category, else counted), and the page's ids picked from a
-    partial index (`NOT disabled AND deleted_at IS NULL`, one per sort, per category, and for
-    `in_stock=true`) or, for a search, from its matches, and only then decorated with images and
-    the best offer. Always at least one row: past the last page the product columns are null."""
+def _filters(shape: Shape) -> list[ColumnElement[bool]]:
+    """The conditions on `products` a shape's filters set (a search's match is added later)."""
     if shape.seller_scope:
         conditions = [
             products.c.seller_id == bindparam("seller_id", type_=Uuid),
@@ -120,6 +116,17 @@ def page_statement(shape: Shape) -> ReadStatement:
     if shape.on_offer is not None:
         running = exists().where(active_offer(products.c.id))
         conditions.append(running if shape.on_offer else ~running)
+    return conditions
+
+
+@functools.cache
+def page_statement(shape: Shape) -> ReadStatement:
+    """The page and the number of matching products in one statement: the total (kept ahead for
+    the whole catalogue and each category, else counted), and the page's ids picked from a
+    partial index (`NOT disabled AND deleted_at IS NULL`, one per sort, per category, and for
+    `in_stock=true`) or, for a search, from its matches, and only then decorated with images and
+    the best offer. Always at least one row: past the last page the product columns are null."""
+    conditions = _filters(shape)
     keys = SORTS[shape.sort or "newest"]
     source: Any = products
     if shape.search:
