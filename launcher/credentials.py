@@ -63,10 +63,6 @@ def ensure_admin_password(secrets_dir: Path, configured: str | None) -> AdminPas
     return AdminPassword(value, generated_now=not existed, stored_in=path)
 
 
-def read_service_token(secrets_dir: Path) -> str:
-    return (secrets_dir / SERVICE_TOKEN).read_text().strip()
-
-
 def _ensure_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)

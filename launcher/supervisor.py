@@ -31,10 +31,6 @@ class Program:
     priority: int = 100
     stop_signal: str = "TERM"
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.group}:{self.name}" if self.group else self.name
-
 
 @dataclass(frozen=True)
 class Paths:
