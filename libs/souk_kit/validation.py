@@ -4,14 +4,34 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from flask import current_app, request
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from souk_kit.errors import ApiError, NotFoundError, UnsupportedMediaTypeError, ValidationError
+
+_Moment = TypeVar("_Moment", datetime, datetime | None)
+
+
+def as_utc(value: _Moment) -> _Moment:
+    """A time in UTC (a naive one is taken to be UTC already): PostgreSQL and the API speak UTC,
+    and PostgreSQL refuses offsets that Python accepts."""
+    if value is None:
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is in year 0 in UTC
+        raise ValueError("the time is out of range") from None
+
+
+# A time field of a body or query, in UTC.
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class MessageOut(BaseModel):

@@ -1,22 +1,11 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 from souk_kit.pagination import PageQuery
-from souk_kit.validation import Schema
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is in year 0 in UTC
-        raise ValueError("the time is out of range") from None
+from souk_kit.validation import Schema, UtcDateTime
 
 
 class ClientEventBody(Schema):
@@ -37,13 +26,8 @@ class ClientEventBody(Schema):
 class TimeRangeQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    from_: datetime | None = Field(None, alias="from")
-    to: datetime | None = None
-
-    @field_validator("from_", "to")
-    @classmethod
-    def utc(cls, value: datetime | None) -> datetime | None:
-        return _as_utc(value)
+    from_: UtcDateTime | None = Field(None, alias="from")
+    to: UtcDateTime | None = None
 
 
 class EventQuery(PageQuery, TimeRangeQuery):

@@ -1,5 +1,5 @@
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, Self
 
@@ -8,11 +8,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
-    field_validator,
     model_validator,
 )
 from souk_kit.pagination import PageQuery
-from souk_kit.validation import Schema
+from souk_kit.validation import Schema, UtcDateTime
 
 CENT = Decimal("0.01")
 GRAM = Decimal("0.001")
@@ -71,17 +70,6 @@ Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A
 Sort = Literal["newest", "price", "-price", "rating", "popular"]
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is in year 0 in UTC
-        raise ValueError("the time is out of range") from None
-
-
 class ProductCreateBody(Schema):
     name: Name
     price: Price
@@ -120,13 +108,8 @@ class ProductUpdateBody(Schema):
 class OfferCreateBody(Schema):
     percent_off: Percent | None = None
     price: Price | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def in_utc(cls, value: datetime | None) -> datetime | None:
-        return _as_utc(value)
+    starts_at: UtcDateTime | None = None
+    ends_at: UtcDateTime | None = None
 
     @model_validator(mode="after")
     def percent_or_price(self) -> Self:
@@ -288,7 +271,7 @@ LinkUrl = Annotated[
 BannerTitle = Annotated[Text, Field(min_length=1, max_length=120)]
 BannerText = Annotated[Text, Field(max_length=1000)]
 Position = Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=1000)]
-Moment = Annotated[datetime, AfterValidator(_as_utc)]
+Moment = UtcDateTime
 
 
 class BannerCreateBody(Schema):
