@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from services.activity.clients import ProductFacts
+from souk_kit.catalogue import CatalogueProduct
+
 from services.activity.models import Event, Notification, WebhookDelivery, WebhookEndpoint
 from services.activity.schemas import (
     DeliveryOut,
@@ -27,7 +28,7 @@ def event_out(event: Event) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def facts_out(facts: ProductFacts | None) -> ProductFactsOut | None:
+def facts_out(facts: CatalogueProduct | None) -> ProductFactsOut | None:
     if facts is None:
         return None
     return ProductFactsOut(

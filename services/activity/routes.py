@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, request
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
 from souk_kit.background import wake
+from souk_kit.catalogue import CatalogueProduct
 from souk_kit.db import transaction
 from souk_kit.errors import DependencyError
 from souk_kit.http import internal_blueprint
@@ -12,7 +13,7 @@ from souk_kit.outbox import RelayBatch
 from souk_kit.validation import parse_model, validate
 
 from services.activity import service
-from services.activity.clients import ProductFacts, clients
+from services.activity.clients import clients
 from services.activity.presenters import event_out, facts_out
 from services.activity.schemas import (
     AcceptedOut,
@@ -50,7 +51,7 @@ def limiter() -> service.FixedWindowLimiter:
     return rate_limiter
 
 
-def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, ProductFacts] | None:
+def catalogue(ids: list[uuid.UUID]) -> dict[uuid.UUID, CatalogueProduct] | None:
     """Names and prices in one batch call; None when the catalogue does not answer."""
     try:
         return clients().products.batch(ids)
@@ -64,7 +65,7 @@ def product_names(ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {product_id: facts.name for product_id, facts in (known or {}).items()}
 
 
-def listable(product_id: uuid.UUID, known: dict[uuid.UUID, ProductFacts] | None) -> bool:
+def listable(product_id: uuid.UUID, known: dict[uuid.UUID, CatalogueProduct] | None) -> bool:
     """Without the catalogue every product is listed; with it, only active ones."""
     return known is None or (product_id in known and known[product_id].active)
 

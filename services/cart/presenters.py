@@ -1,11 +1,12 @@
 """Cart lines as the API shows them."""
 
-from services.cart.clients import CENT, ProductFacts
+from souk_kit.catalogue import CENT, CatalogueProduct
+
 from services.cart.models import CartItem
 from services.cart.schemas import CartLineOut
 
 
-def line_out(item: CartItem, facts: ProductFacts | None) -> CartLineOut:
+def line_out(item: CartItem, facts: CatalogueProduct | None) -> CartLineOut:
     available = facts is not None and facts.active
     unit_price = facts.effective_price.quantize(CENT) if facts is not None else None
     return CartLineOut(

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from souk_kit.catalogue import CENT, Catalogue, CatalogueProduct
 from souk_kit.db import rows_affected
 from souk_kit.errors import ValidationError
 from souk_kit.outbox import record_event
@@ -12,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.cart.clients import CENT, Inventory, ProductFacts, Products
+from services.cart.clients import Inventory
 from services.cart.errors import (
     CartFullError,
     InsufficientStockError,
@@ -54,7 +55,7 @@ def _owned_item(session: Session, user_id: uuid.UUID, item_id: str) -> CartItem:
     return item
 
 
-def sellable_product(products: Products, product_id: uuid.UUID) -> ProductFacts:
+def sellable_product(products: Catalogue, product_id: uuid.UUID) -> CatalogueProduct:
     facts = products.batch([product_id]).get(product_id)
     if facts is None or not facts.active:
         raise ProductNotFoundError()
@@ -84,7 +85,7 @@ def add_item(
     session: Session,
     settings: CartSettings,
     user_id: uuid.UUID,
-    product: ProductFacts,
+    product: CatalogueProduct,
     quantity: int,
     available: int,
 ) -> uuid.UUID:
@@ -139,7 +140,7 @@ def add_item(
 
 
 def view_cart(
-    session: Session, settings: CartSettings, products: Products, user_id: uuid.UUID
+    session: Session, settings: CartSettings, products: Catalogue, user_id: uuid.UUID
 ) -> CartOut:
     """The cart with today's names and prices: one batch call to the catalogue for all lines."""
     lines = _lines(session, user_id)
@@ -153,7 +154,7 @@ def view_cart(
 
 def change_quantity(
     session: Session,
-    products: Products,
+    products: Catalogue,
     inventory: Inventory,
     user_id: uuid.UUID,
     item_id: str,

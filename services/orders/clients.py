@@ -9,11 +9,12 @@ fakes with the same methods.
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
 
+from souk_kit.catalogue import Catalogue, CatalogueClient, money
 from souk_kit.errors import DependencyError
 from souk_kit.http import ServiceClient, ServiceResponse
 from souk_kit.settings import ServiceSettings
@@ -37,18 +38,6 @@ class CartLine:
     product_id: uuid.UUID
     quantity: int
     seller_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class Product:
-    id: uuid.UUID
-    name: str
-    seller_id: uuid.UUID
-    price: Decimal
-    effective_price: Decimal
-    currency: str
-    active: bool
-    weight_kg: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -93,10 +82,6 @@ class CartClient(Protocol):
     def get_cart(self, user_id: uuid.UUID) -> list[CartLine]: ...
 
 
-class ProductsClient(Protocol):
-    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]: ...
-
-
 class InventoryClient(Protocol):
     def reserve(self, order_id: uuid.UUID, lines: list[StockLine]) -> None: ...
     def commit(self, order_id: uuid.UUID) -> None: ...
@@ -121,7 +106,7 @@ class ShippingClient(Protocol):
 @dataclass
 class Clients:
     cart: CartClient
-    products: ProductsClient
+    products: Catalogue
     inventory: InventoryClient
     shipping: ShippingClient
     payments: PaymentProvider
@@ -139,13 +124,6 @@ def _read(service: str, parse: Callable[[], T]) -> T:
 def _unexpected(service: str, answer: ServiceResponse) -> DependencyError:
     log.warning("unexpected %s answer from %s: %s", answer.status, service, answer.data)
     return DependencyError(details={"service": service})
-
-
-def _money(value: Any) -> Decimal:
-    amount = Decimal(str(value))
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(f"not an amount: {value!r}")
-    return amount.quantize(Decimal("0.01"))
 
 
 class HttpCartClient:
@@ -169,38 +147,6 @@ class HttpCartClient:
                 for item in answer.data["items"]
             ],
         )
-
-
-class HttpProductsClient:
-    def __init__(self, settings: ServiceSettings) -> None:
-        self._http = ServiceClient(settings, "products")
-
-    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Product]:
-        wanted = sorted({str(i) for i in ids})
-        if not wanted:
-            return {}
-        answer = self._http.get("/batch", params={"ids": ",".join(wanted)})
-        if not answer.ok:
-            raise _unexpected("products", answer)
-
-        def parse() -> dict[uuid.UUID, Product]:
-            products = {}
-            for item in answer.data["items"]:
-                weight = item.get("weight_kg")
-                product = Product(
-                    id=uuid.UUID(str(item["id"])),
-                    name=str(item["name"]),
-                    seller_id=uuid.UUID(str(item["seller_id"])),
-                    price=_money(item["price"]),
-                    effective_price=_money(item.get("effective_price", item["price"])),
-                    currency=str(item.get("currency") or "USD"),
-                    active=bool(item.get("active", True)),
-                    weight_kg=Decimal(str(weight)) if weight is not None else None,
-                )
-                products[product.id] = product
-            return products
-
-        return _read("products", parse)
 
 
 class HttpInventoryClient:
@@ -274,7 +220,7 @@ class HttpShippingClient:
         return _read(
             "shipping",
             lambda: Quote(
-                cost=_money(answer.data["cost"]),
+                cost=money(answer.data["cost"]),
                 currency=str(answer.data.get("currency") or "USD"),
                 method=str(answer.data.get("method") or method or "standard"),
                 estimated_days=(
@@ -366,7 +312,7 @@ class HttpShippingClient:
 def http_clients(settings: OrdersSettings) -> Clients:
     return Clients(
         cart=HttpCartClient(settings),
-        products=HttpProductsClient(settings),
+        products=CatalogueClient(settings),
         inventory=HttpInventoryClient(settings),
         shipping=HttpShippingClient(settings),
         payments=make_provider(settings),

@@ -7,28 +7,35 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from souk_kit.app import use_clients
+from souk_kit.catalogue import CatalogueProduct
 from souk_kit.errors import DependencyError
 
 from services.activity.app import create_app
-from services.activity.clients import Clients, ProductFacts
+from services.activity.clients import Clients
 
 
 class FakeProducts:
     """The products service's batch lookup."""
 
     def __init__(self) -> None:
-        self.known: dict[uuid.UUID, ProductFacts] = {}
+        self.known: dict[uuid.UUID, CatalogueProduct] = {}
         self.calls = 0
         self.down = False
 
     def add(self, name: str = "Lamp", active: bool = True) -> uuid.UUID:
         product_id = uuid.uuid4()
-        self.known[product_id] = ProductFacts(
-            product_id, name, Decimal("10.00"), Decimal("8.00"), "USD", active
+        self.known[product_id] = CatalogueProduct(
+            id=product_id,
+            name=name,
+            seller_id=uuid.uuid4(),
+            price=Decimal("10.00"),
+            effective_price=Decimal("8.00"),
+            currency="USD",
+            active=active,
         )
         return product_id
 
-    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CatalogueProduct]:
         self.calls += 1
         if self.down:
             raise DependencyError(details={"service": "products"})

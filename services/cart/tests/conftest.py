@@ -7,19 +7,20 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from souk_kit.app import use_clients
+from souk_kit.catalogue import CatalogueProduct
 
 from services.cart.app import create_app
-from services.cart.clients import Clients, ProductFacts
+from services.cart.clients import Clients
 
 
 @dataclass
 class FakeProducts:
     """The catalogue as the cart sees it; counts calls so tests can prove one batch per read."""
 
-    known: dict[uuid.UUID, ProductFacts] = field(default_factory=dict)
+    known: dict[uuid.UUID, CatalogueProduct] = field(default_factory=dict)
     calls: list[list[uuid.UUID]] = field(default_factory=list)
 
-    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProductFacts]:
+    def batch(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, CatalogueProduct]:
         wanted = list(ids)
         self.calls.append(wanted)
         return {i: self.known[i] for i in wanted if i in self.known}
@@ -31,8 +32,8 @@ class FakeProducts:
         effective_price: str | None = None,
         name: str = "Brass lamp",
         active: bool = True,
-    ) -> ProductFacts:
-        facts = ProductFacts(
+    ) -> CatalogueProduct:
+        facts = CatalogueProduct(
             id=uuid.uuid4(),
             name=name,
             seller_id=seller_id or uuid.uuid4(),

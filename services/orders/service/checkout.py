@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from souk_kit.catalogue import CatalogueProduct
 from souk_kit.errors import (
     ConflictError,
     DependencyError,
@@ -19,7 +20,7 @@ from souk_kit.errors import (
     ValidationError,
 )
 
-from services.orders.clients import Product, Quote, StockLine
+from services.orders.clients import Quote, StockLine
 from services.orders.errors import (
     CheckoutIncompleteError,
     EmptyCartError,
@@ -65,7 +66,7 @@ class CheckoutRequest:
 
 @dataclass(frozen=True)
 class PricedLine:
-    product: Product
+    product: CatalogueProduct
     quantity: int
     list_price: Decimal
     unit_price: Decimal

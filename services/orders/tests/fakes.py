@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from souk_kit.catalogue import CatalogueProduct
 from souk_kit.errors import DependencyError
 
 from services.orders.clients import (
     CartLine,
     Clients,
-    Product,
     Quote,
     Shipment,
     ShipmentLineIn,
@@ -50,7 +50,7 @@ class FakeCart:
 
 @dataclass
 class FakeProducts:
-    products: dict[uuid.UUID, Product] = field(default_factory=dict)
+    products: dict[uuid.UUID, CatalogueProduct] = field(default_factory=dict)
     down: bool = False
     calls: int = 0
 
@@ -63,8 +63,8 @@ class FakeProducts:
         effective_price: str | None = None,
         active: bool = True,
         currency: str = "USD",
-    ) -> Product:
-        product = Product(
+    ) -> CatalogueProduct:
+        product = CatalogueProduct(
             id=uuid.uuid4(),
             name=name,
             seller_id=seller_id or uuid.uuid4(),
@@ -76,7 +76,7 @@ class FakeProducts:
         self.products[product.id] = product
         return product
 
-    def batch(self, ids: Any) -> dict[uuid.UUID, Product]:
+    def batch(self, ids: Any) -> dict[uuid.UUID, CatalogueProduct]:
         _fail_if(self.down, "products")
         self.calls += 1
         return {i: self.products[i] for i in ids if i in self.products}
@@ -238,7 +238,7 @@ class Fakes:
     def clients(self) -> Clients:
         return Clients(self.cart, self.products, self.inventory, self.shipping, self.provider)
 
-    def stocked(self, price: str, stock: int = 10, **product: Any) -> Product:
+    def stocked(self, price: str, stock: int = 10, **product: Any) -> CatalogueProduct:
         """A product on sale with `stock` units in inventory."""
         made = self.products.add(price, **product)
         self.inventory.stock[made.id] = stock
