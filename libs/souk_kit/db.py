@@ -1,14 +1,34 @@
 """One engine per app (created in the factory, after gunicorn forks), one session per request."""
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from datetime import datetime
+from typing import Annotated, Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, CursorResult, Engine, UpdateBase, create_engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    DateTime,
+    Engine,
+    UpdateBase,
+    Uuid,
+    create_engine,
+    func,
+    text,
+)
+from sqlalchemy.orm import Session, mapped_column, sessionmaker
 
 from souk_kit.settings import ServiceSettings
+
+# Column types every service's models share: `created_at: Mapped[CreatedAt]`.
+UuidPrimaryKey = Annotated[uuid.UUID, mapped_column(Uuid, primary_key=True, default=uuid.uuid4)]
+CreatedAt = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
+UpdatedAt = Annotated[
+    datetime,
+    mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now()),
+]
 
 
 def connection_options(settings: ServiceSettings) -> list[str]:

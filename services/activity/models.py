@@ -31,6 +31,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from souk_kit.db import UuidPrimaryKey
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -133,7 +134,7 @@ class Notification(Base):
 
     __tablename__ = "notifications"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     # The live event's outbox message id: a redelivered message makes one notification.
     source_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -194,7 +195,7 @@ class WebhookEndpoint(Base):
 
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     seller_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[str]] = mapped_column(JSONB)
@@ -214,7 +215,7 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_deliveries"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     endpoint_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("activity.webhook_endpoints.id", ondelete="CASCADE")
     )

@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from souk_kit.db import CreatedAt, UpdatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, MetaData, String, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -15,7 +16,7 @@ class Base(DeclarativeBase):
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(100), default="")
@@ -26,10 +27,8 @@ class User(Base):
     zone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         Index(
@@ -47,12 +46,12 @@ class UserSession(Base):
 
     __tablename__ = "sessions"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("auth.users.id", ondelete="CASCADE"), index=True
     )
     refresh_token_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,17 +1,15 @@
 import uuid
-from datetime import datetime
 
+from souk_kit.db import CreatedAt, UpdatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     MetaData,
     SmallInteger,
     String,
     UniqueConstraint,
     Uuid,
-    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -30,10 +28,8 @@ class Cart(Base):
     __tablename__ = "carts"
 
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
 
 class CartItem(Base):
@@ -42,7 +38,7 @@ class CartItem(Base):
 
     __tablename__ = "cart_items"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("cart.carts.user_id", ondelete="CASCADE")
     )
@@ -50,10 +46,8 @@ class CartItem(Base):
     seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     name: Mapped[str] = mapped_column(String(200), default="")
     quantity: Mapped[int] = mapped_column(SmallInteger)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         # Also the index for "this user's lines" (its leading column).

@@ -7,6 +7,7 @@ Invariants the database enforces as a backstop to the conditional updates in ser
 import uuid
 from datetime import datetime
 
+from souk_kit.db import CreatedAt, UpdatedAt
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
 from sqlalchemy import (
     BigInteger,
@@ -44,10 +45,8 @@ class StockItem(Base):
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     low_stock_threshold: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(BigInteger, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     @property
     def available(self) -> int:
@@ -78,10 +77,8 @@ class Reservation(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="held")
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         CheckConstraint(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from souk_kit.db import UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
 from sqlalchemy import (
     BigInteger,
@@ -55,7 +56,7 @@ class Base(DeclarativeBase):
 class Order(Base):
     __tablename__ = "orders"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     failure_reason: Mapped[str | None] = mapped_column(String(40))
@@ -180,7 +181,7 @@ class Payment(Base):
 
     __tablename__ = "payments"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     order_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("orders.orders.id", ondelete="CASCADE"), unique=True
     )
@@ -217,7 +218,7 @@ class Refund(Base):
 
     __tablename__ = "refunds"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     payment_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("orders.payments.id", ondelete="CASCADE")
     )

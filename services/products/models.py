@@ -2,6 +2,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from souk_kit.db import CreatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
 from sqlalchemy import (
     BigInteger,
@@ -148,7 +149,7 @@ class ListedChange(Base):
 class ProductImage(Base):
     __tablename__ = "product_images"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     product_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
     )
@@ -169,7 +170,7 @@ class Offer(Base):
 
     __tablename__ = "offers"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     product_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
     )
@@ -178,7 +179,7 @@ class Offer(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[CreatedAt]
 
     __table_args__ = (
         CheckConstraint(
@@ -221,7 +222,7 @@ class Banner(Base):
 
     __tablename__ = "banners"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     link_url: Mapped[str | None] = mapped_column(String(500))

@@ -1,13 +1,12 @@
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
+from souk_kit.db import CreatedAt, UpdatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,7 +15,6 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
-    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,17 +29,15 @@ class Review(Base):
 
     __tablename__ = "reviews"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     rating: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(String(2000), default="")
     author_name: Mapped[str] = mapped_column(String(100))
     verified_purchase: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         UniqueConstraint("product_id", "user_id", name="uq_reviews_product_user"),
@@ -64,9 +60,7 @@ class ProductRating(Base):
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     average_rating: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     version: Mapped[int] = mapped_column(BigInteger, default=1)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[UpdatedAt]
 
 
 class OutboxMessage(OutboxMixin, Base):

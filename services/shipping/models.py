@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from souk_kit.db import CreatedAt, UpdatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin
 from sqlalchemy import (
     BigInteger,
@@ -82,7 +83,7 @@ class Shipment(Base):
 
     __tablename__ = "shipments"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[UuidPrimaryKey]
     order_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -92,10 +93,8 @@ class Shipment(Base):
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     courier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         CheckConstraint(
