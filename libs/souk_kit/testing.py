@@ -18,6 +18,7 @@ from alembic.migration import MigrationContext
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_jwt_extended import JWTManager, create_access_token
 from sqlalchemy import MetaData, create_engine
 
@@ -98,6 +99,12 @@ def service_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the `app` fixture, which each service's conftest defines."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -55,11 +55,6 @@ def app(make_service_app, fake_products: FakeProducts) -> Flask:
     return app
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

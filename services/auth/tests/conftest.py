@@ -17,11 +17,6 @@ def app(make_service_app) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def register(client: FlaskClient):
     def register(email: str = "ada@example.com", password: str = "correct horse", **extra):
         answer = client.post(

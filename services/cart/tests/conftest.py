@@ -78,11 +78,6 @@ def app(make_service_app, catalogue: FakeProducts, stock: FakeInventory) -> Flas
     return app
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 @dataclass
 class Shopper:
     """A signed-in user driving the cart API."""

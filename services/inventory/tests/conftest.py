@@ -19,11 +19,6 @@ def app(make_service_app) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
     """A session on the test's (rolled-back) connection, to look behind the API."""
     with database_of(app).new_session() as session:

@@ -30,11 +30,6 @@ def app(make_service_app, fakes: Fakes) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def deps(app: Flask) -> Deps:
     return deps_for(app)
 

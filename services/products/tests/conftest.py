@@ -23,11 +23,6 @@ def app(make_service_app) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def db(app: Flask) -> Callable[[], Session]:
     """A session on the test's transaction, to look at what the requests wrote."""
     database = database_of(app)

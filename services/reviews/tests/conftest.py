@@ -65,11 +65,6 @@ def app(make_service_app, catalogue, people, orders) -> Flask:
     return app
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
 @dataclass
 class Reviewer:
     client: FlaskClient

@@ -81,11 +81,6 @@ def app(make_service_app, fake_products: FakeProducts, fake_users: FakeUsers) ->
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
 def db_session(app: Flask):
     with database_of(app).new_session() as session:
         yield session
