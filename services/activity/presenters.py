@@ -31,12 +31,7 @@ def event_out(event: Event) -> dict[str, Any]:
 def facts_out(facts: CatalogueProduct | None) -> ProductFactsOut | None:
     if facts is None:
         return None
-    return ProductFactsOut(
-        name=facts.name,
-        price=facts.price,
-        effective_price=facts.effective_price,
-        currency=facts.currency,
-    )
+    return ProductFactsOut.model_validate(facts, from_attributes=True)
 
 
 def notification_out(notification: Notification) -> NotificationOut:

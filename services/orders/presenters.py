@@ -21,15 +21,7 @@ ZERO = Decimal("0.00")
 
 
 def line_out(line: OrderLine) -> LineOut:
-    return LineOut(
-        product_id=line.product_id,
-        seller_id=line.seller_id,
-        name=line.name,
-        quantity=line.quantity,
-        list_price=line.list_price,
-        unit_price=line.unit_price,
-        line_total=line.line_total,
-    )
+    return LineOut.model_validate(line, from_attributes=True)
 
 
 def payment_out(payment: Payment | None) -> PaymentOut | None:

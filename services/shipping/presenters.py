@@ -23,18 +23,8 @@ def quote_out(quote: service.Quote) -> QuoteOut:
 
 
 def events_out(events: list[ShipmentEvent]) -> list[EventOut]:
-    return [EventOut(status=e.status, at=e.at, note=e.note) for e in events]  # type: ignore[arg-type]
+    return [EventOut.model_validate(event, from_attributes=True) for event in events]
 
 
 def summary_out(shipment: Shipment) -> ShipmentSummaryOut:
-    return ShipmentSummaryOut(
-        id=shipment.id,
-        order_id=shipment.order_id,
-        tracking_number=shipment.tracking_number,
-        status=shipment.status,  # type: ignore[arg-type]
-        zone=shipment.zone,
-        method=shipment.method,
-        courier_id=shipment.courier_id,
-        created_at=shipment.created_at,
-        updated_at=shipment.updated_at,
-    )
+    return ShipmentSummaryOut.model_validate(shipment, from_attributes=True)
