@@ -32,7 +32,9 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPACED_OFFSET = re.compile(r" (\d{2}:\d{2})$")
 
 
-class AddressIn(Schema):
+# Not `AddressIn`: a union member's class name is part of its error paths in the API
+# (`shipping_address.Address.phone`), which the storefront reads.
+class Address(Schema):
     name: str | None = Field(None, max_length=100)
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(None, max_length=200)
@@ -50,7 +52,7 @@ class PaymentIn(Schema):
 class CheckoutBody(Schema):
     """Prices, totals and sellers are never taken from the client; such fields are ignored."""
 
-    shipping_address: AddressIn | Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    shipping_address: Address | Annotated[str, Field(min_length=1, max_length=500)] | None = None
     shipping_method: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     payment: PaymentIn | None = None
 

@@ -315,3 +315,10 @@ def test_a_retry_with_the_same_key_after_an_outage_runs_the_checkout_again(buyer
     assert retry.status_code == 201
     assert retry.json["status"] == "paid"
     assert shopper.checkout(key="retry-after-outage").json == retry.json
+
+
+def test_a_bad_address_field_is_named_by_the_path_the_storefront_reads(buyer):
+    address = {"line1": "1 Souk St", "city": "Cairo", "phone": "call me maybe"}
+    answer = buyer().checkout({"shipping_address": address})
+    assert answer.status_code == 400
+    assert "shipping_address.Address.phone" in answer.json["details"]["fields"]
