@@ -31,66 +31,53 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from souk_kit.db import UuidPrimaryKey
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    Uuid,
-    text,
-)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(schema="activity")
+    metadata = sa.MetaData(schema="activity")
 
 
 class Event(Base):
     __tablename__ = "events"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     # The outbox message id for server-side events, a fresh one for client events.
-    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    type: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    type: Mapped[str] = mapped_column(sa.String(40))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     meta: Mapped[dict[str, Any]] = mapped_column(
-        "metadata", JSONB, server_default=text("'{}'::jsonb")
+        "metadata", JSONB, server_default=sa.text("'{}'::jsonb")
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        Index("ix_events_at", "at"),
-        Index(
+        sa.Index("ix_events_at", "at"),
+        sa.Index(
             "ix_events_user_type_at",
             "user_id",
             "type",
             "at",
-            postgresql_where=text("user_id IS NOT NULL"),
+            postgresql_where=sa.text("user_id IS NOT NULL"),
         ),
-        Index("ix_events_type_at", "type", "at"),
-        Index(
+        sa.Index("ix_events_type_at", "type", "at"),
+        sa.Index(
             "ix_events_product_type_at",
             "product_id",
             "type",
             "at",
-            postgresql_where=text("product_id IS NOT NULL"),
+            postgresql_where=sa.text("product_id IS NOT NULL"),
         ),
-        Index(
+        sa.Index(
             "ix_events_order_metadata",
             "metadata",
             postgresql_using="gin",
             postgresql_ops={"metadata": "jsonb_path_ops"},
-            postgresql_where=text("type = 'order_placed'"),
+            postgresql_where=sa.text("type = 'order_placed'"),
         ),
     )
 
@@ -106,26 +93,26 @@ class LiveEvent(Base):
 
     __tablename__ = "live_events"
 
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     # The outbox message id: a redelivered message is stored once.
-    message_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    product_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    message_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    product_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        Index(
-            "ix_live_events_user", "user_id", "seq", postgresql_where=text("user_id IS NOT NULL")
+        sa.Index(
+            "ix_live_events_user", "user_id", "seq", postgresql_where=sa.text("user_id IS NOT NULL")
         ),
-        Index(
+        sa.Index(
             "ix_live_events_product",
             "product_id",
             "seq",
-            postgresql_where=text("product_id IS NOT NULL"),
+            postgresql_where=sa.text("product_id IS NOT NULL"),
         ),
-        Index("ix_live_events_at", "at"),
+        sa.Index("ix_live_events_at", "at"),
     )
 
 
@@ -136,19 +123,19 @@ class Notification(Base):
 
     id: Mapped[UuidPrimaryKey]
     # The live event's outbox message id: a redelivered message makes one notification.
-    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(200))
+    source_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        Index("ix_notifications_user_created", "user_id", "created_at"),
-        Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL")),
+        sa.Index("ix_notifications_user_created", "user_id", "created_at"),
+        sa.Index("ix_notifications_unread", "user_id", postgresql_where=sa.text("read_at IS NULL")),
     )
 
 
@@ -157,10 +144,10 @@ class NotificationPreference(Base):
 
     __tablename__ = "notification_preferences"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
-    inbox: Mapped[bool] = mapped_column(Boolean)
-    email: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    inbox: Mapped[bool] = mapped_column(sa.Boolean)
+    email: Mapped[bool] = mapped_column(sa.Boolean)
 
 
 class OutgoingEmail(Base):
@@ -168,24 +155,24 @@ class OutgoingEmail(Base):
 
     __tablename__ = "outgoing_emails"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    kind: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    gave_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    source_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    gave_up_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
     __table_args__ = (
-        Index(
+        sa.Index(
             "ix_outgoing_emails_due",
             "next_attempt_at",
-            postgresql_where=text("sent_at IS NULL AND gave_up_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL AND gave_up_at IS NULL"),
         ),
     )
 
@@ -196,17 +183,17 @@ class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[UuidPrimaryKey]
-    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    url: Mapped[str] = mapped_column(String(2000))
+    seller_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
     events: Mapped[list[str]] = mapped_column(JSONB)
-    description: Mapped[str] = mapped_column(String(200), server_default=text("''"))
+    description: Mapped[str] = mapped_column(sa.String(200), server_default=sa.text("''"))
     # The HMAC key of the signatures: the receiver holds it too, so it is kept as it is.
-    secret: Mapped[str] = mapped_column(String(100))
-    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.text("true"))
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
     # Failed attempts in a row, over all its deliveries; a success starts it again at 0.
-    failures_in_a_row: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failures_in_a_row: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
 class WebhookDelivery(Base):
@@ -217,27 +204,27 @@ class WebhookDelivery(Base):
 
     id: Mapped[UuidPrimaryKey]
     endpoint_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("activity.webhook_endpoints.id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("activity.webhook_endpoints.id", ondelete="CASCADE")
     )
     # The live event's outbox message id, which is also the event id the receiver sees.
-    source_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    event: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    event: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    gave_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default=sa.text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(sa.Integer)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    gave_up_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
-        Index("ux_webhook_deliveries_endpoint_source", "endpoint_id", "source_id", unique=True),
-        Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
-        Index(
+        sa.Index("ux_webhook_deliveries_endpoint_source", "endpoint_id", "source_id", unique=True),
+        sa.Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
+        sa.Index(
             "ix_webhook_deliveries_due",
             "next_attempt_at",
-            postgresql_where=text("delivered_at IS NULL AND gave_up_at IS NULL"),
+            postgresql_where=sa.text("delivered_at IS NULL AND gave_up_at IS NULL"),
         ),
     )

@@ -1,21 +1,13 @@
 import uuid
 
+import sqlalchemy as sa
 from souk_kit.db import CreatedAt, UpdatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    MetaData,
-    SmallInteger,
-    String,
-    UniqueConstraint,
-    Uuid,
-)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(schema="cart")
+    metadata = sa.MetaData(schema="cart")
 
 
 class Cart(Base):
@@ -27,7 +19,7 @@ class Cart(Base):
 
     __tablename__ = "carts"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
@@ -40,19 +32,19 @@ class CartItem(Base):
 
     id: Mapped[UuidPrimaryKey]
     user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("cart.carts.user_id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("cart.carts.user_id", ondelete="CASCADE")
     )
-    product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    quantity: Mapped[int] = mapped_column(SmallInteger)
+    product_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    seller_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    quantity: Mapped[int] = mapped_column(sa.SmallInteger)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
         # Also the index for "this user's lines" (its leading column).
-        UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
-        CheckConstraint("quantity BETWEEN 1 AND 99", name="ck_cart_items_quantity"),
+        sa.UniqueConstraint("user_id", "product_id", name="uq_cart_items_user_product"),
+        sa.CheckConstraint("quantity BETWEEN 1 AND 99", name="ck_cart_items_quantity"),
     )
 
 

@@ -7,27 +7,14 @@ Invariants the database enforces as a backstop to the conditional updates in ser
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from souk_kit.db import CreatedAt, UpdatedAt
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    DateTime,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Uuid,
-    func,
-    text,
-)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(schema="inventory")
+    metadata = sa.MetaData(schema="inventory")
 
 
 class StockItem(Base):
@@ -39,12 +26,12 @@ class StockItem(Base):
 
     __tablename__ = "stock_items"
 
-    product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    stock: Mapped[int] = mapped_column(Integer)
-    reserved: Mapped[int] = mapped_column(Integer, default=0)
-    low_stock_threshold: Mapped[int] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    product_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    seller_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    stock: Mapped[int] = mapped_column(sa.Integer)
+    reserved: Mapped[int] = mapped_column(sa.Integer, default=0)
+    low_stock_threshold: Mapped[int] = mapped_column(sa.Integer)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
@@ -53,17 +40,17 @@ class StockItem(Base):
         return self.stock - self.reserved
 
     __table_args__ = (
-        CheckConstraint("stock >= 0", name="ck_stock_items_stock_not_negative"),
-        CheckConstraint("reserved >= 0", name="ck_stock_items_reserved_not_negative"),
-        CheckConstraint("reserved <= stock", name="ck_stock_items_reserved_within_stock"),
-        Index("ix_stock_items_seller_created", "seller_id", "created_at", "product_id"),
-        Index("ix_stock_items_created", "created_at", "product_id"),
+        sa.CheckConstraint("stock >= 0", name="ck_stock_items_stock_not_negative"),
+        sa.CheckConstraint("reserved >= 0", name="ck_stock_items_reserved_not_negative"),
+        sa.CheckConstraint("reserved <= stock", name="ck_stock_items_reserved_within_stock"),
+        sa.Index("ix_stock_items_seller_created", "seller_id", "created_at", "product_id"),
+        sa.Index("ix_stock_items_created", "created_at", "product_id"),
         # Alerts read only the rows at or under their threshold.
-        Index(
+        sa.Index(
             "ix_stock_items_low",
             "seller_id",
             "product_id",
-            postgresql_where=text("stock - reserved <= low_stock_threshold"),
+            postgresql_where=sa.text("stock - reserved <= low_stock_threshold"),
         ),
     )
 
@@ -74,22 +61,22 @@ class Reservation(Base):
 
     __tablename__ = "reservations"
 
-    order_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="held")
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    order_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default="held")
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "status IN ('held', 'committed', 'released', 'expired', 'returned')",
             name="ck_reservations_status",
         ),
         # The expiry loop scans only the holds.
-        Index(
+        sa.Index(
             "ix_reservations_held_expires",
             "expires_at",
-            postgresql_where=text("status = 'held'"),
+            postgresql_where=sa.text("status = 'held'"),
         ),
     )
 
@@ -98,16 +85,18 @@ class ReservationLine(Base):
     __tablename__ = "reservation_lines"
 
     order_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"), primary_key=True
+        sa.Uuid,
+        sa.ForeignKey("inventory.reservations.order_id", ondelete="CASCADE"),
+        primary_key=True,
     )
     product_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("inventory.stock_items.product_id"), primary_key=True
+        sa.Uuid, sa.ForeignKey("inventory.stock_items.product_id"), primary_key=True
     )
-    quantity: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(sa.Integer)
 
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="ck_reservation_lines_quantity_positive"),
-        Index("ix_reservation_lines_product", "product_id"),
+        sa.CheckConstraint("quantity > 0", name="ck_reservation_lines_quantity_positive"),
+        sa.Index("ix_reservation_lines_product", "product_id"),
     )
 
 
@@ -120,27 +109,27 @@ class StockMovement(Base):
 
     __tablename__ = "stock_movements"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     product_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("inventory.stock_items.product_id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("inventory.stock_items.product_id", ondelete="CASCADE")
     )
-    change_type: Mapped[str] = mapped_column(String(20))
-    quantity: Mapped[int] = mapped_column(Integer)
-    reserved_change: Mapped[int] = mapped_column(Integer, default=0)
-    old_stock: Mapped[int] = mapped_column(Integer)
-    new_stock: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str | None] = mapped_column(String(200))
-    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    change_type: Mapped[str] = mapped_column(sa.String(20))
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+    reserved_change: Mapped[int] = mapped_column(sa.Integer, default=0)
+    old_stock: Mapped[int] = mapped_column(sa.Integer)
+    new_stock: Mapped[int] = mapped_column(sa.Integer)
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
 
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "change_type IN ('restock', 'purchase', 'adjustment', 'release', 'return')",
             name="ck_stock_movements_change_type",
         ),
-        CheckConstraint("new_stock = old_stock + quantity", name="ck_stock_movements_adds_up"),
-        Index("ix_stock_movements_product_id", "product_id", "id"),
+        sa.CheckConstraint("new_stock = old_stock + quantity", name="ck_stock_movements_adds_up"),
+        sa.Index("ix_stock_movements_product_id", "product_id", "id"),
     )
 
 

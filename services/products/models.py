@@ -2,26 +2,9 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from souk_kit.db import CreatedAt, UuidPrimaryKey
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Computed,
-    DateTime,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Text,
-    Uuid,
-    func,
-    text,
-)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,7 +26,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(schema="products")
+    metadata = sa.MetaData(schema="products")
 
 
 class Product(Base):
@@ -52,80 +35,88 @@ class Product(Base):
     __tablename__ = "products"
 
     id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+        sa.Uuid, primary_key=True, default=uuid.uuid4, server_default=sa.func.gen_random_uuid()
     )
-    seller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    category: Mapped[str | None] = mapped_column(String(60))
-    sku: Mapped[str | None] = mapped_column(String(64))
-    weight_kg: Mapped[Decimal] = mapped_column(Numeric(8, 3), server_default="0.5")
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seller_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    price: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    sku: Mapped[str | None] = mapped_column(sa.String(64))
+    weight_kg: Mapped[Decimal] = mapped_column(sa.Numeric(8, 3), server_default="0.5")
+    disabled: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.text("false")
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), onupdate=utcnow
     )
     # Read models: copies of other services' numbers, applied only when newer (by version).
-    stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    stock_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    rating: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("0"), server_default="0")
-    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    rating_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
-    sold_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stock: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    stock_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    rating: Mapped[Decimal] = mapped_column(
+        sa.Numeric(3, 2), default=Decimal("0"), server_default="0"
+    )
+    review_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    rating_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    sold_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     search: Mapped[str] = mapped_column(
-        TSVECTOR, Computed(SEARCH_DOCUMENT, persisted=True), deferred=True
+        TSVECTOR, sa.Computed(SEARCH_DOCUMENT, persisted=True), deferred=True
     )
 
     __table_args__ = (
-        CheckConstraint("price >= 0", name="ck_products_price_not_negative"),
-        Index(
+        sa.CheckConstraint("price >= 0", name="ck_products_price_not_negative"),
+        sa.Index(
             "uq_products_seller_sku",
             "seller_id",
             "sku",
             unique=True,
-            postgresql_where=text("sku IS NOT NULL AND deleted_at IS NULL"),
+            postgresql_where=sa.text("sku IS NOT NULL AND deleted_at IS NULL"),
         ),
-        Index("ix_products_seller_created", "seller_id", "created_at", "id"),
-        Index("ix_products_listed_created", "created_at", "id", postgresql_where=text(LISTED)),
-        Index("ix_products_listed_price", "price", "id", postgresql_where=text(LISTED)),
+        sa.Index("ix_products_seller_created", "seller_id", "created_at", "id"),
+        sa.Index(
+            "ix_products_listed_created", "created_at", "id", postgresql_where=sa.text(LISTED)
+        ),
+        sa.Index("ix_products_listed_price", "price", "id", postgresql_where=sa.text(LISTED)),
         # `in_stock=true`: counted and paged from this index alone.
-        Index(
+        sa.Index(
             "ix_products_listed_in_stock_created",
             "created_at",
             "id",
-            postgresql_where=text(f"{LISTED} AND stock > 0"),
+            postgresql_where=sa.text(f"{LISTED} AND stock > 0"),
         ),
-        Index(
+        sa.Index(
             "ix_products_listed_rating",
             "rating",
             "review_count",
             "id",
-            postgresql_where=text(LISTED),
+            postgresql_where=sa.text(LISTED),
         ),
-        Index("ix_products_listed_popular", "sold_count", "id", postgresql_where=text(LISTED)),
-        Index(
+        sa.Index(
+            "ix_products_listed_popular", "sold_count", "id", postgresql_where=sa.text(LISTED)
+        ),
+        sa.Index(
             "ix_products_listed_category_created",
             "category",
             "created_at",
             "id",
-            postgresql_where=text(LISTED),
+            postgresql_where=sa.text(LISTED),
         ),
-        Index(
+        sa.Index(
             "ix_products_listed_category_price",
             "category",
             "price",
             "id",
-            postgresql_where=text(LISTED),
+            postgresql_where=sa.text(LISTED),
         ),
-        Index(
+        sa.Index(
             "ix_products_listed_search",
             "search",
             postgresql_using="gin",
-            postgresql_where=text(LISTED),
+            postgresql_where=sa.text(LISTED),
         ),
     )
 
@@ -139,11 +130,11 @@ class ListedChange(Base):
 
     __tablename__ = "listed_changes"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    category: Mapped[str | None] = mapped_column(String(60))
-    listed: Mapped[int] = mapped_column(BigInteger)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    listed: Mapped[int] = mapped_column(sa.BigInteger)
 
-    __table_args__ = (Index("ix_listed_changes_category", "category"),)
+    __table_args__ = (sa.Index("ix_listed_changes_category", "category"),)
 
 
 class ProductImage(Base):
@@ -151,18 +142,18 @@ class ProductImage(Base):
 
     id: Mapped[UuidPrimaryKey]
     product_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("products.products.id", ondelete="CASCADE")
     )
-    file_name: Mapped[str] = mapped_column(String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(String(40))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size_bytes: Mapped[int] = mapped_column(sa.Integer)
+    width: Mapped[int] = mapped_column(sa.Integer)
+    height: Mapped[int] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
 
-    __table_args__ = (Index("ix_product_images_product", "product_id", "created_at", "id"),)
+    __table_args__ = (sa.Index("ix_product_images_product", "product_id", "created_at", "id"),)
 
 
 class Offer(Base):
@@ -172,26 +163,26 @@ class Offer(Base):
 
     id: Mapped[UuidPrimaryKey]
     product_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("products.products.id", ondelete="CASCADE")
     )
-    percent_off: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    percent_off: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     created_at: Mapped[CreatedAt]
 
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "(percent_off IS NULL) <> (price IS NULL)", name="ck_offers_percent_or_price"
         ),
-        CheckConstraint(
+        sa.CheckConstraint(
             "percent_off IS NULL OR (percent_off > 0 AND percent_off < 100)",
             name="ck_offers_percent_range",
         ),
-        CheckConstraint("price IS NULL OR price >= 0", name="ck_offers_price_not_negative"),
-        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ck_offers_ends_after"),
-        Index("ix_offers_product_starts", "product_id", "starts_at"),
+        sa.CheckConstraint("price IS NULL OR price >= 0", name="ck_offers_price_not_negative"),
+        sa.CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ck_offers_ends_after"),
+        sa.Index("ix_offers_product_starts", "product_id", "starts_at"),
     )
 
 
@@ -201,19 +192,19 @@ class Moderation(Base):
 
     __tablename__ = "moderations"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
     product_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("products.products.id", ondelete="CASCADE")
+        sa.Uuid, sa.ForeignKey("products.products.id", ondelete="CASCADE")
     )
-    disabled: Mapped[bool] = mapped_column(Boolean)
-    reason: Mapped[str | None] = mapped_column(String(500))
-    by_user: Mapped[uuid.UUID] = mapped_column(Uuid)
-    by_staff: Mapped[bool] = mapped_column(Boolean)
+    disabled: Mapped[bool] = mapped_column(sa.Boolean)
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    by_user: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    by_staff: Mapped[bool] = mapped_column(sa.Boolean)
     at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
 
-    __table_args__ = (Index("ix_moderations_product_at", "product_id", "at"),)
+    __table_args__ = (sa.Index("ix_moderations_product_at", "product_id", "at"),)
 
 
 class Banner(Base):
@@ -223,51 +214,55 @@ class Banner(Base):
     __tablename__ = "banners"
 
     id: Mapped[UuidPrimaryKey]
-    title: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(String(1000), default="", server_default="")
-    link_url: Mapped[str | None] = mapped_column(String(500))
-    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    body: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    link_url: Mapped[str | None] = mapped_column(sa.String(500))
+    position: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    published: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.text("false")
+    )
+    starts_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), onupdate=utcnow
     )
 
     __table_args__ = (
-        CheckConstraint(
+        sa.CheckConstraint(
             "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
             name="ck_banners_ends_after",
         ),
-        Index(
+        sa.Index(
             "ix_banners_published_position",
             "position",
             "created_at",
-            postgresql_where=text("published"),
+            postgresql_where=sa.text("published"),
         ),
     )
 
 
 class ContentPage(Base):
     """A page of the storefront written by staff ("about", "returns"…), found by its slug;
-    plain text, shown while published."""
+    plain sa.text, shown while published."""
 
     __tablename__ = "pages"
 
-    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
-    title: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(Text, default="", server_default="")
-    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    slug: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    published: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.text("false")
+    )
+    position: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), onupdate=utcnow
     )
 
 
