@@ -6,7 +6,7 @@ from souk_kit.auth import current_identity, requires
 from souk_kit.db import transaction
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
-from souk_kit.validation import parse_uuid, validate
+from souk_kit.validation import MessageOut, parse_uuid, validate
 
 from services.cart import service
 from services.cart.clients import clients
@@ -16,7 +16,6 @@ from services.cart.schemas import (
     CartOut,
     CheckedOutMessage,
     ItemAddedOut,
-    MessageOut,
     QuantityBody,
     QuantityChangedOut,
     RawCartOut,
