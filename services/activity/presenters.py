@@ -1,5 +1,7 @@
 """Events, product activity, notifications and webhooks as the API shows them."""
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from souk_kit.catalogue import CatalogueProduct
@@ -12,9 +14,12 @@ from services.activity.schemas import (
     NotificationOut,
     PreferenceOut,
     ProductFactsOut,
+    RecentItemOut,
+    RecommendationOut,
     WebhookOut,
 )
 from services.activity.service import notifications
+from services.activity.service.queries import Recommendation
 
 
 def event_out(event: Event) -> dict[str, Any]:
@@ -80,3 +85,28 @@ def delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
         gave_up_at=delivery.gave_up_at,
         next_attempt_at=delivery.next_attempt_at if pending else None,
     ).model_dump(mode="json")
+
+
+def recent_item_out(
+    product_id: uuid.UUID,
+    viewed_at: datetime,
+    known: dict[uuid.UUID, CatalogueProduct] | None,
+) -> RecentItemOut:
+    """A product the caller viewed, with its catalogue facts when the catalogue answered."""
+    return RecentItemOut(
+        product_id=product_id,
+        viewed_at=viewed_at,
+        product=facts_out(known.get(product_id) if known else None),
+    )
+
+
+def recommendation_out(
+    found: Recommendation, known: dict[uuid.UUID, CatalogueProduct] | None
+) -> RecommendationOut:
+    return RecommendationOut(
+        product_id=found.product_id,
+        score=found.score,
+        viewed_together=found.viewed_together,
+        bought_together=found.bought_together,
+        product=facts_out(known.get(found.product_id) if known else None),
+    )

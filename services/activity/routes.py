@@ -14,7 +14,7 @@ from souk_kit.validation import parse_model, validate
 
 from services.activity import service
 from services.activity.clients import clients
-from services.activity.presenters import event_out, facts_out
+from services.activity.presenters import event_out, recent_item_out, recommendation_out
 from services.activity.schemas import (
     AcceptedOut,
     BatchOut,
@@ -23,9 +23,7 @@ from services.activity.schemas import (
     EventQuery,
     LiveBatchOut,
     LiveEventMessage,
-    RecentItemOut,
     RecentOut,
-    RecommendationOut,
     RecommendationQuery,
     RecommendationsOut,
     StatsOut,
@@ -98,11 +96,7 @@ def my_recent_views() -> Any:
         views = service.recent_views(session, user_id, RECENT_LIMIT + SPARE)
     known = catalogue([product_id for product_id, _ in views])
     items = [
-        RecentItemOut(
-            product_id=product_id,
-            viewed_at=viewed_at,
-            product=facts_out(known.get(product_id) if known else None),
-        )
+        recent_item_out(product_id, viewed_at, known)
         for product_id, viewed_at in views
         if listable(product_id, known)
     ]
@@ -145,17 +139,7 @@ def recommendations(query: RecommendationQuery) -> Any:
             RECOMMENDATION_LIMIT + SPARE,
         )
     known = catalogue([r.product_id for r in found])
-    items = [
-        RecommendationOut(
-            product_id=r.product_id,
-            score=r.score,
-            viewed_together=r.viewed_together,
-            bought_together=r.bought_together,
-            product=facts_out(known.get(r.product_id) if known else None),
-        )
-        for r in found
-        if listable(r.product_id, known)
-    ]
+    items = [recommendation_out(r, known) for r in found if listable(r.product_id, known)]
     return RecommendationsOut(product_id=query.product_id, items=items[:RECOMMENDATION_LIMIT])
 
 

@@ -3,7 +3,7 @@
 from souk_kit.catalogue import CENT, CatalogueProduct
 
 from services.cart.models import CartItem
-from services.cart.schemas import CartLineOut
+from services.cart.schemas import CartLineOut, RawLineOut
 
 
 def line_out(item: CartItem, facts: CatalogueProduct | None) -> CartLineOut:
@@ -21,3 +21,8 @@ def line_out(item: CartItem, facts: CatalogueProduct | None) -> CartLineOut:
         seller_id=facts.seller_id if facts is not None else item.seller_id,
         available=available,
     )
+
+
+def raw_line_out(item: CartItem) -> RawLineOut:
+    """A line without prices, for checkout (which prices it itself)."""
+    return RawLineOut.model_validate(item, from_attributes=True)

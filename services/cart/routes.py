@@ -11,6 +11,7 @@ from souk_kit.validation import MessageOut, parse_uuid, validate
 from services.cart import service
 from services.cart.clients import clients
 from services.cart.models import ProcessedMessage
+from services.cart.presenters import raw_line_out
 from services.cart.schemas import (
     AddItemBody,
     CartOut,
@@ -19,7 +20,6 @@ from services.cart.schemas import (
     QuantityBody,
     QuantityChangedOut,
     RawCartOut,
-    RawLineOut,
 )
 from services.cart.settings import CartSettings
 
@@ -102,13 +102,7 @@ def raw_cart(user_id: str) -> Any:
     owner = parse_uuid(user_id)
     with transaction() as session:
         lines = service.raw_lines(session, owner)
-    return RawCartOut(
-        user_id=owner,
-        items=[
-            RawLineOut(product_id=line.product_id, quantity=line.quantity, seller_id=line.seller_id)
-            for line in lines
-        ],
-    )
+    return RawCartOut(user_id=owner, items=[raw_line_out(line) for line in lines])
 
 
 @internal.post("/checked-out")

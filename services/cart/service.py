@@ -1,7 +1,6 @@
 """The cart use cases: what a user holds, under the shop, quantity and stock rules."""
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from souk_kit.catalogue import CENT, Catalogue, CatalogueProduct
@@ -196,15 +195,9 @@ def empty_cart(session: Session, user_id: uuid.UUID) -> int:
     return rows_affected(session, delete(CartItem).where(CartItem.user_id == user_id))
 
 
-@dataclass(frozen=True)
-class RawLine:
-    product_id: uuid.UUID
-    quantity: int
-    seller_id: uuid.UUID
-
-
-def raw_lines(session: Session, user_id: uuid.UUID) -> list[RawLine]:
-    return [RawLine(i.product_id, i.quantity, i.seller_id) for i in _lines(session, user_id)]
+def raw_lines(session: Session, user_id: uuid.UUID) -> list[CartItem]:
+    """The user's lines, oldest first."""
+    return _lines(session, user_id)
 
 
 def apply_checkout(session: Session, payload: CheckedOutMessage) -> None:

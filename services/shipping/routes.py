@@ -10,13 +10,19 @@ from souk_kit.validation import validate
 
 from services.shipping import service
 from services.shipping.clients import UserFacts, clients
-from services.shipping.presenters import events_out, quote_out, summary_out
+from services.shipping.presenters import (
+    courier_out,
+    created_out,
+    internal_shipment_out,
+    quote_out,
+    shipment_out,
+    summary_out,
+    tracking_out,
+)
 from services.shipping.schemas import (
     CancelledOut,
-    CourierOut,
     CourierPage,
     CourierQuery,
-    CourierRefOut,
     InternalShipmentOut,
     MethodsOut,
     QuoteBody,
@@ -97,20 +103,8 @@ def get_shipment(shipment_id: str) -> Any:
         events = service.events_of(session, shipment.id)
     courier = None
     if shipment.courier_id is not None:
-        facts = known_users([shipment.courier_id]).get(shipment.courier_id)
-        courier = CourierRefOut(id=shipment.courier_id, name=facts.name if facts else None)
-    return ShipmentOut(
-        id=shipment.id,
-        order_id=shipment.order_id,
-        tracking_number=shipment.tracking_number,
-        status=shipment.status,  # type: ignore[arg-type]
-        courier=courier,
-        zone=shipment.zone,
-        method=shipment.method,
-        address=shipment.address if may_see_address(identity, shipment) else None,
-        created_at=shipment.created_at,
-        events=events_out(events),
-    )
+        courier = known_users([shipment.courier_id]).get(shipment.courier_id)
+    return shipment_out(shipment, events, courier, may_see_address(identity, shipment))
 
 
 @public.post("/shipments/<shipment_id>/pickup")
@@ -152,11 +146,7 @@ def track(tracking_number: str) -> Any:
     with transaction() as session:
         shipment = service.track(session, tracking_number)
         events = service.events_of(session, shipment.id)
-    return TrackingOut(
-        tracking_number=shipment.tracking_number,
-        status=shipment.status,  # type: ignore[arg-type]
-        events=events_out(events),
-    )
+    return tracking_out(shipment, events)
 
 
 @public.get("/couriers")
@@ -174,20 +164,10 @@ def couriers(query: CourierQuery) -> Any:
         facts = {}
     else:  # who carried shipments but is no longer a courier (or was deleted)
         facts |= known_users([courier_id for courier_id in counts if courier_id not in facts])
-    rows = []
-    for courier_id in counts.keys() | facts.keys():
-        active, completed = counts.get(courier_id, (0, 0))
-        user = facts.get(courier_id)
-        rows.append(
-            CourierOut(
-                courier_id=courier_id,
-                name=user.name if user else None,
-                zone=user.zone if user else None,
-                active=user.active if user else None,
-                active_deliveries=active,
-                completed_deliveries=completed,
-            )
-        )
+    rows = [
+        courier_out(courier_id, facts.get(courier_id), *counts.get(courier_id, (0, 0)))
+        for courier_id in counts.keys() | facts.keys()
+    ]
     rows.sort(
         key=lambda row: (
             -row.active_deliveries,
@@ -219,13 +199,7 @@ def create_shipment(body: ShipmentCreateBody) -> Any:
         shipment, created = service.create_shipment(
             session, settings_of(current_app, ShippingSettings), body
         )
-        out = ShipmentCreatedOut(
-            id=shipment.id,
-            order_id=shipment.order_id,
-            tracking_number=shipment.tracking_number,
-            status=shipment.status,  # type: ignore[arg-type]
-        )
-    return out, 201 if created else 200
+    return created_out(shipment), 201 if created else 200
 
 
 @internal.post("/shipments/by-order/<order_id>/cancel")
@@ -242,13 +216,4 @@ def shipment_of_order(order_id: str) -> Any:
     with transaction() as session:
         shipment = service.shipment_of_order(session, order_id)
         events = service.events_of(session, shipment.id)
-    return InternalShipmentOut(
-        id=shipment.id,
-        order_id=shipment.order_id,
-        tracking_number=shipment.tracking_number,
-        status=shipment.status,  # type: ignore[arg-type]
-        courier_id=shipment.courier_id,
-        zone=shipment.zone,
-        method=shipment.method,
-        events=events_out(events),
-    )
+    return internal_shipment_out(shipment, events)
