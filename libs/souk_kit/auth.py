@@ -4,6 +4,11 @@ Only the auth service holds the private key; every other service can verify a to
 never mint one. A token names its session (`sid`); logout, a password change or disabling
 a user revokes sessions, and every service refuses a revoked session's token within
 `revocation_refresh_seconds` (the set is refreshed from the auth service at most that often).
+
+flask-jwt-extended mints the tokens in the auth service. Routes verify them here, with PyJWT
+and one `TokenVerifier` per app, shared with the activity stream: flask-jwt-extended parses a
+token three times on every request and re-reads the PEM key, three quarters of the kit's cost
+on a signed-in request, and cannot remember a token it has already verified.
 """
 
 import functools
@@ -16,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import jwt as pyjwt
-from flask import Flask, current_app, g
-from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import JWTManager
 
-from souk_kit.errors import ForbiddenError, UnauthorizedError, error_response
+from souk_kit.errors import ForbiddenError, UnauthorizedError
 from souk_kit.settings import ServiceSettings
 from souk_kit.validation import route_spec
 
@@ -91,41 +98,21 @@ class RevocationSet:
 
 
 def init_auth(app: Flask, settings: ServiceSettings, revocation_source: RevocationSource) -> None:
+    public_key = settings.jwt_public_key_file.read_text()
     app.config.update(
         JWT_ALGORITHM="EdDSA",
         JWT_DECODE_ALGORITHMS=["EdDSA"],
-        JWT_PUBLIC_KEY=settings.jwt_public_key_file.read_text(),
-        JWT_TOKEN_LOCATION=["headers"],
+        JWT_PUBLIC_KEY=public_key,
         JWT_IDENTITY_CLAIM="sub",
-        JWT_ERROR_MESSAGE_KEY="error",
     )
     if settings.jwt_private_key_file is not None:
         app.config["JWT_PRIVATE_KEY"] = settings.jwt_private_key_file.read_text()
+        JWTManager(app)  # mints the tokens (only the auth service has the private key)
     keep = settings.access_token_minutes * 60 + 60
     app.extensions["souk_revocations"] = RevocationSet(
         revocation_source, settings.revocation_refresh_seconds, keep
     )
-    jwt = JWTManager(app)
-
-    @jwt.token_in_blocklist_loader
-    def token_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return payload.get("type") != "access" or revocations().is_revoked(payload.get("sid", ""))
-
-    def unauthorized(message: str) -> Any:
-        return error_response(401, "unauthorized", message)
-
-    jwt.unauthorized_loader(lambda _reason: unauthorized("Sign in to do this"))
-    jwt.invalid_token_loader(lambda _reason: unauthorized("The token is not valid"))
-    jwt.expired_token_loader(lambda _h, _p: unauthorized("The token has expired"))
-    jwt.revoked_token_loader(lambda _h, _p: unauthorized("The session has ended; sign in again"))
-    jwt.needs_fresh_token_loader(lambda _h, _p: unauthorized("Sign in again"))
-    jwt.user_lookup_error_loader(lambda _h, _p: unauthorized("Sign in to do this"))
-
-
-def _identity_from_token() -> Identity:
-    identity = Identity.from_claims(get_jwt())
-    g.identity = identity
-    return identity
+    app.extensions["souk_tokens"] = TokenVerifier(public_key)
 
 
 @dataclass(frozen=True)
@@ -134,22 +121,78 @@ class VerifiedToken:
     expires_at: float  # seconds since the epoch
 
 
-def verify_access_token(raw: str, public_key: str, revoked: RevocationSet) -> VerifiedToken:
-    """The checks a Flask route makes, for code outside Flask (the activity stream): the
-    signature, expiry, an access token, a session not revoked. Never refreshes `revoked`
-    (that may wait on the auth service); its owner refreshes it."""
-    try:
-        claims = pyjwt.decode(
-            raw, public_key, algorithms=["EdDSA"], options={"require": ["exp", "sub"]}
+@dataclass(frozen=True)
+class _SignedClaims:
+    identity: Identity
+    kind: str
+    expires_at: float
+
+
+class TokenVerifier:
+    """Checks access tokens: the signature, expiry, an access token, a session not revoked.
+
+    A client sends the same token with every request for `access_token_minutes`, and checking
+    its Ed25519 signature costs more than the rest of the kit's work on a request. So the
+    claims of a token whose signature held are remembered by the token's exact text (a
+    different token, even one byte, is checked afresh); expiry and revocation are checked
+    again on every use.
+    """
+
+    def __init__(self, public_key_pem: str, remembered: int = 4096) -> None:
+        public_key = serialization.load_pem_public_key(public_key_pem.encode())
+        if not isinstance(public_key, Ed25519PublicKey):
+            raise ValueError("The JWT public key is not an Ed25519 key (tokens are signed EdDSA)")
+        self._public_key = public_key
+        self._signed_claims = functools.lru_cache(maxsize=remembered)(self._check_signature)
+
+    def _check_signature(self, raw: str) -> _SignedClaims:
+        try:
+            claims = pyjwt.decode(
+                raw, self._public_key, algorithms=["EdDSA"], options={"require": ["exp", "sub"]}
+            )
+        except pyjwt.ExpiredSignatureError:
+            raise UnauthorizedError("The token has expired") from None
+        except pyjwt.PyJWTError:
+            raise UnauthorizedError("The token is not valid") from None
+        return _SignedClaims(
+            Identity.from_claims(claims), str(claims.get("type", "")), float(claims["exp"])
         )
-    except pyjwt.ExpiredSignatureError:
-        raise UnauthorizedError("The token has expired") from None
-    except pyjwt.PyJWTError:
-        raise UnauthorizedError("The token is not valid") from None
-    identity = Identity.from_claims(claims)
-    if claims.get("type") != "access" or revoked.holds(identity.session_id):
-        raise UnauthorizedError("The session has ended; sign in again")
-    return VerifiedToken(identity, float(claims["exp"]))
+
+    def verify(self, raw: str, is_revoked: Callable[[str], bool]) -> VerifiedToken:
+        """The token's caller, or an `UnauthorizedError` saying why not; `is_revoked` says
+        whether a session has ended."""
+        signed = self._signed_claims(raw)
+        if signed.expires_at <= time.time():
+            raise UnauthorizedError("The token has expired")
+        if signed.kind != "access" or is_revoked(signed.identity.session_id):
+            raise UnauthorizedError("The session has ended; sign in again")
+        return VerifiedToken(signed.identity, signed.expires_at)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; None without the header."""
+    if authorization is None or not authorization.strip():
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise UnauthorizedError("The token is not valid")
+    return token
+
+
+def tokens_of(app: Flask) -> TokenVerifier:
+    verifier: TokenVerifier = app.extensions["souk_tokens"]
+    return verifier
+
+
+def _signed_in_caller() -> Identity | None:
+    """The caller the request's token names (kept as `g.identity`); None when it sends none."""
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
+        return None
+    verified = tokens_of(current_app).verify(token, revocations().is_revoked)
+    g.identity = verified.identity
+    return verified.identity
 
 
 def requires(*roles: str) -> Callable[[F], F]:
@@ -158,8 +201,9 @@ def requires(*roles: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            verify_jwt_in_request()
-            identity = _identity_from_token()
+            identity = _signed_in_caller()
+            if identity is None:
+                raise UnauthorizedError()
             if roles and identity.role not in roles:
                 raise ForbiddenError("Your role may not do this")
             return view(*args, **kwargs)
@@ -175,8 +219,7 @@ def optional_auth(view: F) -> F:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if verify_jwt_in_request(optional=True) is not None:
-            _identity_from_token()
+        _signed_in_caller()
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from a2wsgi import WSGIMiddleware
-from souk_kit.auth import revocations_of
+from souk_kit.auth import revocations_of, tokens_of
 from souk_kit.db import database_of
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
@@ -61,5 +61,5 @@ def create_app(settings: ActivitySettings | None = None) -> Starlette:
     app.state.hub = hub
     app.state.settings = settings
     app.state.revocations = revocations
-    app.state.public_key = settings.jwt_public_key_file.read_text()
+    app.state.tokens = tokens_of(flask_app)
     return app

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from flask import Blueprint
 
+from souk_kit import auth
 from souk_kit.auth import (
     RevocationSet,
     current_identity,
@@ -196,6 +197,60 @@ def test_a_refresh_type_token_is_not_accepted_as_an_access_token(client, tokens)
     assert (
         client.get("/api/kit/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     )
+
+
+def test_a_token_is_verified_once_and_then_recognised_by_its_text(client, tokens, monkeypatch):
+    decoded: list[str] = []
+    real_decode = auth.pyjwt.decode
+    monkeypatch.setattr(
+        auth.pyjwt,
+        "decode",
+        lambda raw, *a, **kw: decoded.append(raw) or real_decode(raw, *a, **kw),
+    )
+    headers = tokens.headers("customer")
+    assert client.get("/api/kit/me", headers=headers).status_code == 200
+    assert client.get("/api/kit/me", headers=headers).status_code == 200
+    assert len(decoded) == 1
+
+
+def test_a_remembered_token_still_expires(client, tokens, monkeypatch):
+    headers = tokens.headers("customer")  # valid for 15 minutes
+    assert client.get("/api/kit/me", headers=headers).status_code == 200
+
+    later = time.time() + 16 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    answer = client.get("/api/kit/me", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json["error"] == "The token has expired"
+
+
+def test_a_remembered_token_changed_by_one_character_is_checked_afresh(client, tokens):
+    token = tokens.token("customer")
+    assert (
+        client.get("/api/kit/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+
+    last = "A" if token[-2] != "A" else "B"
+    tampered = token[:-2] + last + token[-1]
+    answer = client.get("/api/kit/me", headers={"Authorization": f"Bearer {tampered}"})
+    assert answer.status_code == 401
+    assert answer.json["error"] == "The token is not valid"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [("bearer {token}", 200), ("Basic YWRtaW46YWRtaW4=", 401), ("Bearer", 401), ("{token}", 401)],
+)
+def test_the_authorization_header_must_be_a_bearer_token(client, tokens, authorization, status):
+    header = authorization.format(token=tokens.token("customer"))
+    answer = client.get("/api/kit/me", headers={"Authorization": header})
+    assert answer.status_code == status
+    if status == 401:
+        assert answer.json == {
+            "error": "The token is not valid",
+            "code": "unauthorized",
+            "details": {},
+        }
 
 
 # --- RevocationSet ---------------------------------------------------------------------------

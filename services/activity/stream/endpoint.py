@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from prometheus_client import Gauge
-from souk_kit.auth import RevocationSet, verify_access_token
+from souk_kit.auth import RevocationSet, TokenVerifier, bearer_token
 from souk_kit.errors import ApiError, UnauthorizedError, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -43,16 +43,6 @@ def frame(kind: str, seq: int, data: dict[str, Any]) -> str:
 
 def event_frame(event: StreamEvent) -> str:
     return frame(event.kind, event.seq, event.data)
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError("The token is not valid")
-    return token.strip()
 
 
 def watched_products(request: Request, limit: int) -> list[uuid.UUID]:
@@ -108,10 +98,9 @@ async def stream(request: Request) -> Response:
     settings: ActivitySettings = request.app.state.settings
     revocations: RevocationSet = request.app.state.revocations
     try:
-        token = bearer_token(request)
-        verified = (
-            verify_access_token(token, request.app.state.public_key, revocations) if token else None
-        )
+        token = bearer_token(request.headers.get("authorization"))
+        tokens: TokenVerifier = request.app.state.tokens
+        verified = tokens.verify(token, revocations.holds) if token else None
         user_id = verified.identity.user_id if verified else None
         products = watched_products(request, settings.stream_max_products)
         after = last_event_id(request)
