@@ -3,11 +3,12 @@
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
+import jwt
 import pytest
 from flask import Blueprint
 
-from souk_kit import auth
 from souk_kit.auth import (
     RevocationSet,
     current_identity,
@@ -201,12 +202,13 @@ def test_a_refresh_type_token_is_not_accepted_as_an_access_token(client, tokens)
 
 def test_a_token_is_verified_once_and_then_recognised_by_its_text(client, tokens, monkeypatch):
     decoded: list[str] = []
-    real_decode = auth.pyjwt.decode
-    monkeypatch.setattr(
-        auth.pyjwt,
-        "decode",
-        lambda raw, *a, **kw: decoded.append(raw) or real_decode(raw, *a, **kw),
-    )
+    real_decode = jwt.decode
+
+    def counting_decode(raw: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(raw)
+        return real_decode(raw, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
     headers = tokens.headers("customer")
     assert client.get("/api/kit/me", headers=headers).status_code == 200
     assert client.get("/api/kit/me", headers=headers).status_code == 200
