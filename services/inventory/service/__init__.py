@@ -13,8 +13,9 @@ Ledger rules (`stock_movements`), for every product: the movements' `quantity` v
 | hold released or expired | | -q | `release` quantity 0, `reserved_change` -q |
 | committed reservation released | +q | | `return` +q |
 
-Every change of available stock, and every commit, queues `POST /internal/products/stock-levels`
-`{product_id, available, version}` through the outbox with a version that only grows.
+Every change of available stock queues `POST /internal/products/stock-levels`
+`{product_id, available, version}` through the outbox with a version that only grows (a commit
+changes none: stock and reserved drop together).
 """
 
 from services.inventory.service.common import utcnow

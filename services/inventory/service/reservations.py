@@ -254,17 +254,16 @@ def commit_reservation(session: Session, order_id: str, now: datetime | None = N
         _free_holds(session, [reservation], "expired", "reservation expired")
         return False
     for line in _lines_of(session, [reservation.order_id]):
-        stock, available, version = session.execute(
+        # Stock and reserved both drop, so available stock is what it was: no level to publish.
+        stock = session.execute(
             update(StockItem)
             .where(StockItem.product_id == line.product_id)
             .values(
-                stock=StockItem.stock - line.quantity,
-                reserved=StockItem.reserved - line.quantity,
-                version=StockItem.version + 1,
+                stock=StockItem.stock - line.quantity, reserved=StockItem.reserved - line.quantity
             )
-            .returning(StockItem.stock, StockItem.stock - StockItem.reserved, StockItem.version)
+            .returning(StockItem.stock)
             .execution_options(synchronize_session=False)
-        ).one()
+        ).scalar_one()
         record_movement(
             session,
             line.product_id,
@@ -275,7 +274,6 @@ def commit_reservation(session: Session, order_id: str, now: datetime | None = N
             reason="order paid",
             order_id=reservation.order_id,
         )
-        publish_level(session, line.product_id, available, version)
     reservation.status = "committed"
     session.flush()
     return True
