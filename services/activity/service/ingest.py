@@ -154,6 +154,15 @@ def _row(message: RelayedMessage) -> dict[str, Any] | None:
     }
 
 
+_EVENTS = cast(Table, Event.__table__)
+# One statement run with many parameter sets (compiled once, not once per batch size).
+_INGEST = (
+    insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=[_EVENTS.c.event_id])
+    .returning(_EVENTS.c.id)
+)
+
+
 def ingest_batch(session: Session, messages: list[RelayedMessage]) -> tuple[int, int]:
     """Store a relay batch, each event once however often it arrives: (applied, skipped).
 
@@ -171,11 +180,5 @@ def ingest_batch(session: Session, messages: list[RelayedMessage]) -> tuple[int,
             rows.setdefault(message.event_id, row)
     if not rows:
         return 0, skipped
-    table = cast(Table, Event.__table__)
-    inserted = session.execute(
-        insert(table)
-        .values(list(rows.values()))
-        .on_conflict_do_nothing(index_elements=[table.c.event_id])
-        .returning(table.c.id)
-    ).all()
+    inserted = session.execute(_INGEST, list(rows.values())).all()
     return len(inserted), skipped

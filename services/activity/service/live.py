@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from souk_kit.db import rows_affected
-from sqlalchemy import Connection, delete, func, or_, select, text
+from sqlalchemy import Connection, Table, delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,14 @@ class StreamEvent:
     user_id: uuid.UUID | None
     product_id: uuid.UUID | None
     data: dict[str, Any]
+
+
+# One statement run with many parameter sets (compiled once, not once per batch size).
+_STORE = (
+    insert(cast(Table, LiveEvent.__table__))
+    .on_conflict_do_nothing(index_elements=["message_id"])
+    .returning(LiveEvent.message_id)
+)
 
 
 def store(
@@ -52,14 +60,7 @@ def store(
     if not rows:
         return []
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
-    stored = set(
-        session.scalars(
-            insert(LiveEvent)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["message_id"])
-            .returning(LiveEvent.message_id)
-        )
-    )
+    stored = set(session.scalars(_STORE, rows))
     if stored:
         session.execute(select(func.pg_notify(CHANNEL, "")))
     return [(message_id, event) for message_id, event in messages if message_id in stored]
