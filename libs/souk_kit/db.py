@@ -1,11 +1,12 @@
 """One engine per app (created in the factory, after gunicorn forks), one session per request."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, cast
 
+import psycopg2
 from flask import Flask, current_app, g
 from sqlalchemy import (
     Connection,
@@ -18,7 +19,9 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, mapped_column, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 from souk_kit.settings import ServiceSettings
 
@@ -48,12 +51,15 @@ class Database:
             connect_args={"options": " ".join(connection_options(settings))},
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._bound: Connection | None = None
 
     def bind_to(self, connection: Connection) -> None:
-        """Run every session inside `connection`'s open transaction (tests roll it back)."""
+        """Run every session and read inside `connection`'s open transaction (tests roll it
+        back)."""
         self._sessions = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._bound = connection
 
     def new_session(self) -> Session:
         return self._sessions()
@@ -64,6 +70,25 @@ class Database:
         work outside a request, such as background tasks."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[PoolProxiedConnection]:
+        """A pooled driver connection in autocommit, for a request that only reads, with
+        `driver_rows`. Each statement runs on its own, as it would in a READ COMMITTED
+        transaction (which gives every statement its own snapshot), without the BEGIN and
+        COMMIT round trips or an ORM session: about a third of the CPU of a one-row read."""
+        if self._bound is not None:
+            yield self._bound.connection
+            return
+        connection = self.engine.raw_connection()
+        try:
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            yield connection
+        finally:
+            if connection.is_valid:
+                # Back to transactions before the pool hands it to a session.
+                connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+            connection.close()
 
     def ping(self) -> None:
         with self.new_session() as session:
@@ -111,6 +136,38 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def reading() -> Iterator[PoolProxiedConnection]:
+    """The current app's `Database.reading()`."""
+    with database().reading() as connection:
+        yield connection
+
+
+def driver_connection(session: Session) -> PoolProxiedConnection:
+    """The driver connection under the session's transaction (pending changes flushed first),
+    for `driver_rows` inside a unit of work."""
+    session.flush()
+    return session.connection().connection
+
+
+def driver_rows(
+    connection: PoolProxiedConnection, sql: str, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Run `sql` (with `%(name)s` parameters) straight through the driver and return its rows
+    as the driver gives them. A driver error comes out as SQLAlchemy's, as from a session (a
+    lost database is a 503), and a lost connection is dropped from the pool."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    except psycopg2.Error as error:
+        if isinstance(error, psycopg2.OperationalError):
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, params, error, psycopg2.Error) from error
+    finally:
+        cursor.close()
 
 
 def rows_affected(session: Session, statement: UpdateBase) -> int:

@@ -3,7 +3,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, maybe_identity, optional_auth, requires
-from souk_kit.db import transaction
+from souk_kit.db import reading, transaction
 from souk_kit.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
@@ -81,8 +81,8 @@ def refuse_big_bodies() -> None:
 def list_products(query: CatalogueQuery) -> Any:
     """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
     the list price. Disabled and deleted products are never listed."""
-    with transaction() as session:
-        rows, total = catalogue.list_products(session, query)
+    with reading() as reader:
+        rows, total = catalogue.list_products(reader, query)
     return page_of([product_out(row, currency()) for row in rows], query, total)
 
 
@@ -103,9 +103,8 @@ def my_products(query: PageQuery) -> Any:
     """The caller's products, disabled ones included, newest first.
 
     `/my-products` is the older platforms' path for it, kept for their clients."""
-    with transaction() as session:
-        seller = current_identity().user_id
-        rows, total = catalogue.seller_products(session, seller, query)
+    with reading() as reader:
+        rows, total = catalogue.seller_products(reader, current_identity().user_id, query)
     return page_of([product_out(row, currency()) for row in rows], query, total)
 
 
@@ -114,8 +113,8 @@ def my_products(query: PageQuery) -> Any:
 @validate(responses={200: ProductOut})
 def get_product(product_id: str) -> Any:
     """A product; a disabled one only for its seller and admins."""
-    with transaction() as session:
-        row = catalogue.visible_product(session, product_id, maybe_identity())
+    with reading() as reader:
+        row = catalogue.visible_product(reader, product_id, maybe_identity())
     return product_out(row, currency())
 
 
@@ -340,8 +339,8 @@ def delete_page(slug: str) -> Any:
 def batch(query: BatchQuery) -> Any:
     """Products by id for cart and checkout: prices after offers, and whether each may still
     be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
-    with transaction() as session:
-        rows = catalogue.products_by_ids(session, query.ids)
+    with reading() as reader:
+        rows = catalogue.products_by_ids(reader, query.ids)
     return {"items": [batch_product_out(row, currency()) for row in rows]}
 
 

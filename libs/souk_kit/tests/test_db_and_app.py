@@ -4,10 +4,11 @@ import uuid
 
 import pytest
 from flask import Blueprint, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select, text
 
 from souk_kit.app import clients_of, settings_of
-from souk_kit.db import database_of, get_session, transaction
+from souk_kit.db import database_of, driver_rows, get_session, reading, transaction
 from souk_kit.errors import ConflictError
 from souk_kit.settings import ServiceSettings
 from souk_kit.tests.models import Thing
@@ -33,6 +34,15 @@ def add_thing() -> tuple[dict, int]:
 def count_things(name: str) -> dict:
     session = get_session()
     return {"count": len(session.scalars(select(Thing).where(Thing.name == name)).all())}
+
+
+@bp.get("/things/<name>/read")
+def read_things(name: str) -> dict:
+    with reading() as reader:
+        [(count,)] = driver_rows(
+            reader, "SELECT count(*) FROM kit_test.things WHERE name = %(name)s", {"name": name}
+        )
+    return {"count": count}
 
 
 @bp.get("/same-session")
@@ -76,6 +86,29 @@ def test_transaction_rolls_back_on_an_exception(client, kit_tables, fail, status
     # The next request on the same app still works.
     assert client.post("/api/kit/things", json={"name": name}).status_code == 201
     assert names_committed(kit_tables, name) == 1
+
+
+def test_a_read_sees_committed_work_and_hands_back_a_transactional_connection(
+    app, client, kit_tables
+):
+    name = f"thing-{uuid.uuid4()}"
+    assert client.post("/api/kit/things", json={"name": name}).status_code == 201
+    assert client.get(f"/api/kit/things/{name}/read").json == {"count": 1}
+
+    # The pool's connections (two here) all went through a read: each is in transactions
+    # again, so a failed request still leaves nothing behind.
+    for _ in range(3):
+        assert client.get(f"/api/kit/things/{name}/read").status_code == 200
+        answer = client.post("/api/kit/things", json={"name": name, "fail": "api"})
+        assert answer.status_code == 409
+    assert names_committed(kit_tables, name) == 1
+
+
+def test_a_driver_error_in_a_read_is_sqlalchemys(app):
+    with app.app_context(), reading() as reader:
+        with pytest.raises(sa_exc.ProgrammingError):
+            driver_rows(reader, "SELECT * FROM kit_test.no_such_table")
+        assert driver_rows(reader, "SELECT 1") == [(1,)]  # autocommit: nothing to roll back
 
 
 def test_a_request_uses_one_session_throughout(client):

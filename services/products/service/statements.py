@@ -4,12 +4,13 @@ building, cache-key computation or ORM loading here, and no parsing or planning 
 
 import itertools
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import ClauseElement, Connection
+from souk_kit.db import driver_rows
+from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql import psycopg2
-from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 _DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # `$1, $2, …` as PREPARE takes them
@@ -51,23 +52,23 @@ class ReadStatement:
         )
         self._planned = str(statement.compile(dialect=_PYFORMAT))
 
-    def rows(self, session: Session, params: Mapping[str, Any]) -> Sequence[Any]:
-        """Run in the session's transaction (the caller flushes pending ORM changes first)."""
-        connection = session.connection()
+    def rows(self, connection: PoolProxiedConnection, params: Mapping[str, Any]) -> list[Any]:
+        """Run on a driver connection: `reading()`'s, or `driver_connection(session)` inside a
+        unit of work."""
         values = {name: params[name] for name in self.order}
         if not self.prepare:
-            return connection.exec_driver_sql(self._planned, values).all()
+            return driver_rows(connection, self._planned, values)
         self._prepare_on(connection)
-        return connection.exec_driver_sql(self._execute, values).all()
+        return driver_rows(connection, self._execute, values)
 
-    def _prepare_on(self, connection: Connection) -> None:
+    def _prepare_on(self, connection: PoolProxiedConnection) -> None:
         prepared: OrderedDict[str, None] = connection.info.setdefault(_PREPARED, OrderedDict())
         if self.name in prepared:
             prepared.move_to_end(self.name)
             return
         if len(prepared) >= MAX_PREPARED:
             oldest = next(iter(prepared))
-            connection.exec_driver_sql(f"DEALLOCATE {oldest}")
+            driver_rows(connection, f"DEALLOCATE {oldest}")
             del prepared[oldest]  # only once the server has let it go
-        connection.exec_driver_sql(f"PREPARE {self.name} AS {self.sql}")
+        driver_rows(connection, f"PREPARE {self.name} AS {self.sql}")
         prepared[self.name] = None

@@ -1,5 +1,5 @@
 """Reading the catalogue: one statement per request (a page and its total together), no per-row
-queries. Prices are computed in SQL the same way everywhere, so the detail, the list and
+queries, on a driver connection (`souk_kit.db.reading()`), not in an ORM session. Prices are computed in SQL the same way everywhere, so the detail, the list and
 checkout's batch lookup always agree.
 
 The statements are built once (per shape: which filters, which sort) and compiled once; a
@@ -10,10 +10,12 @@ import uuid
 from decimal import Decimal
 
 from souk_kit.auth import Identity
+from souk_kit.db import driver_connection
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.validation import maybe_uuid, parse_uuid
 from sqlalchemy import ARRAY, Uuid, any_, bindparam, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from services.products.service.catalogue.counts import categories, fold_listed_changes
 from services.products.service.catalogue.pages import list_products, seller_products
@@ -54,9 +56,9 @@ BATCH = ReadStatement(
 
 
 def product_row(session: Session, product_id: uuid.UUID) -> CatalogueRow:
-    """A product's catalogue row, deleted and disabled ones too (pending changes flushed first)."""
-    session.flush()
-    rows = DETAIL.rows(session, {"id": product_id})
+    """A product's catalogue row, deleted and disabled ones too, inside the session's unit of
+    work (pending changes flushed first)."""
+    rows = DETAIL.rows(driver_connection(session), {"id": product_id})
     if not rows:
         raise NotFoundError("No such product")
     return CatalogueRow._make(rows[0])
@@ -67,9 +69,11 @@ def effective_price(session: Session, product_id: uuid.UUID) -> Decimal:
     return Decimal(product_row(session, product_id).effective_price)
 
 
-def visible_product(session: Session, product_id: str, viewer: Identity | None) -> CatalogueRow:
+def visible_product(
+    reader: PoolProxiedConnection, product_id: str, viewer: Identity | None
+) -> CatalogueRow:
     """A deleted product is gone; a disabled one is seen only by its seller and admins."""
-    rows = DETAIL.rows(session, {"id": parse_uuid(product_id, NotFoundError("No such product"))})
+    rows = DETAIL.rows(reader, {"id": parse_uuid(product_id, NotFoundError("No such product"))})
     if not rows:
         raise NotFoundError("No such product")
     row = CatalogueRow._make(rows[0])
@@ -82,7 +86,7 @@ def visible_product(session: Session, product_id: str, viewer: Identity | None) 
     return row
 
 
-def products_by_ids(session: Session, raw_ids: str) -> list[BatchRow]:
+def products_by_ids(reader: PoolProxiedConnection, raw_ids: str) -> list[BatchRow]:
     """Every product named (deleted and disabled ones too); unknown or malformed ids are left
     out."""
     ids = {id_ for raw in raw_ids.split(",") if (id_ := maybe_uuid(raw.strip())) is not None}
@@ -93,4 +97,4 @@ def products_by_ids(session: Session, raw_ids: str) -> list[BatchRow]:
         )
     if not ids:
         return []
-    return [BatchRow._make(row) for row in BATCH.rows(session, {"ids": list(ids)})]
+    return [BatchRow._make(row) for row in BATCH.rows(reader, {"ids": list(ids)})]

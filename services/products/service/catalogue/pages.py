@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from services.products.schemas import CatalogueQuery
 from services.products.service.catalogue.counts import listed_total
@@ -176,10 +176,10 @@ def page_statement(shape: Shape) -> ReadStatement:
 
 
 def _page_of(
-    session: Session, shape: Shape, params: dict[str, Any], query: PageQuery
+    reader: PoolProxiedConnection, shape: Shape, params: dict[str, Any], query: PageQuery
 ) -> tuple[list[CatalogueRow], int]:
     params["limit"], params["offset"] = query.per_page, query.offset
-    rows = page_statement(shape).rows(session, params)
+    rows = page_statement(shape).rows(reader, params)
     total = rows[0][0] if rows else 0
     return [CatalogueRow._make(row[1:]) for row in rows if row[1] is not None], total
 
@@ -192,7 +192,9 @@ def _prefix_query(q: str) -> str | None:
     return " & ".join(f"{word.lower()}:*" for word in words) or None
 
 
-def list_products(session: Session, query: CatalogueQuery) -> tuple[list[CatalogueRow], int]:
+def list_products(
+    reader: PoolProxiedConnection, query: CatalogueQuery
+) -> tuple[list[CatalogueRow], int]:
     """One page of the public catalogue and the number of matching products."""
     params: dict[str, Any] = {}
     if query.category is not None:
@@ -220,12 +222,12 @@ def list_products(session: Session, query: CatalogueQuery) -> tuple[list[Catalog
         prefix=prefix is not None,
         sort=query.sort,
     )
-    return _page_of(session, shape, params, query)
+    return _page_of(reader, shape, params, query)
 
 
 def seller_products(
-    session: Session, seller_id: uuid.UUID, query: PageQuery
+    reader: PoolProxiedConnection, seller_id: uuid.UUID, query: PageQuery
 ) -> tuple[list[CatalogueRow], int]:
     """A seller's own products, disabled ones included, newest first."""
     params: dict[str, Any] = {"seller_id": seller_id}
-    return _page_of(session, Shape(seller_scope=True), params, query)
+    return _page_of(reader, Shape(seller_scope=True), params, query)
