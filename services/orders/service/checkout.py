@@ -150,13 +150,13 @@ def place_order(deps: Deps, request: CheckoutRequest) -> uuid.UUID:
         _reserve_stock(deps, order_id, cart)
         _charge(deps, order_id, request.payment_token)
         _commit_stock(deps, order_id)
-        finish_paid(deps, order_id)
+        paid = finish_paid(deps, order_id)
     except NoLongerPendingError as superseded:
         if superseded.status in COUNTED_STATUSES:
             return order_id  # the recovery loop finished it meanwhile
         give_back(deps, order_id)
         raise OrderSupersededError(details={"order_id": str(order_id)}) from None
-    request_shipment(deps, order_id)
+    request_shipment(deps, order_id, paid)
     return order_id
 
 
@@ -205,6 +205,8 @@ def _pending(session: Any, order_id: uuid.UUID) -> Order:
 
 
 def _reserve_stock(deps: Deps, order_id: uuid.UUID, cart: PricedCart) -> None:
+    """Hold the stock (the order records the hold with its payment, in `_charge`: until then a
+    crash leaves a pending order whose recovery releases whatever was held)."""
     try:
         deps.clients.inventory.reserve(order_id, cart.stock_lines())
     except StockShortError as short:
@@ -215,16 +217,16 @@ def _reserve_stock(deps: Deps, order_id: uuid.UUID, cart: PricedCart) -> None:
     except DependencyError:
         fail(deps, order_id, "inventory_unavailable")  # the hold may have happened: release it
         raise
-    with deps.transactions() as session:
-        order = _pending(session, order_id)
-        order.stock_state = "held"
-        touch(order)
 
 
 def _charge(deps: Deps, order_id: uuid.UUID, token: str | None) -> None:
+    """Record the stock hold and a pending payment in one transaction, charge, and store the
+    provider's answer at once (money that moved is on record even if the order was given up
+    on meanwhile, so whoever gives it back refunds it)."""
     key = f"charge-{order_id}"
     with deps.transactions() as session:
         order = _pending(session, order_id)
+        order.stock_state = "held"
         amount, currency = order.total, order.currency
         session.add(
             Payment(

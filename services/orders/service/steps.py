@@ -4,6 +4,8 @@ provider's answer, finishing a paid order, asking for its shipment, and the answ
 
 import logging
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
 from souk_kit.outbox import record_event, send_later
@@ -33,9 +35,28 @@ def fail(deps: Deps, order_id: uuid.UUID, reason: str, *, compensate: bool = Tru
         give_back(deps, order_id)
 
 
-def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
+@dataclass(frozen=True)
+class ShipmentOrder:
+    """What shipping is asked to deliver for a paid order."""
+
+    user_id: uuid.UUID
+    zone: str | None
+    method: str
+    address: Any
+    lines: list[ShipmentLineIn]
+
+    @classmethod
+    def of(cls, order: Order) -> "ShipmentOrder":
+        lines = [ShipmentLineIn(x.product_id, x.quantity, x.seller_id) for x in order.lines]
+        return cls(
+            order.user_id, order.shipping_zone, order.shipping_method, order.shipping_address, lines
+        )
+
+
+def finish_paid(deps: Deps, order_id: uuid.UUID) -> ShipmentOrder:
     """Mark the order paid and queue its side effects: empty the cart, count the sales, record
-    the `order_placed` event. Raises `NoLongerPendingError` if the order is no longer pending."""
+    the `order_placed` event. Raises `NoLongerPendingError` if the order is no longer pending.
+    Returns what its shipment is asked for with."""
     with deps.transactions() as session:
         order = session.scalar(
             select(Order)
@@ -73,23 +94,24 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> None:
             },
         )
         tell_sellers(session, order, "order.new", paid_at)
+        return ShipmentOrder.of(order)
 
 
-def request_shipment(deps: Deps, order_id: uuid.UUID) -> bool:
-    """Ask shipping for the order's shipment (idempotent by order id). False when shipping is
-    down; the recovery loop asks again later."""
-    with deps.transactions() as session:
-        order = session.scalar(
-            select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
-        )
-        if order is None or order.status != "paid" or order.shipment_id is not None:
-            return True
-        lines = [ShipmentLineIn(x.product_id, x.quantity, x.seller_id) for x in order.lines]
-        user_id, zone, method = order.user_id, order.shipping_zone, order.shipping_method
-        address = order.shipping_address
+def request_shipment(deps: Deps, order_id: uuid.UUID, paid: ShipmentOrder | None = None) -> bool:
+    """Ask shipping for the order's shipment (idempotent by order id); `paid` is what
+    `finish_paid` returned, else the order is read first. False when shipping is down; the
+    recovery loop asks again later."""
+    if paid is None:
+        with deps.transactions() as session:
+            order = session.scalar(
+                select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+            )
+            if order is None or order.status != "paid" or order.shipment_id is not None:
+                return True
+            paid = ShipmentOrder.of(order)
     try:
         shipment = deps.clients.shipping.create_shipment(
-            order_id, user_id, zone, method, address, lines
+            order_id, paid.user_id, paid.zone, paid.method, paid.address, paid.lines
         )
     except DependencyError:
         log.warning("could not create the shipment of order %s; will retry", order_id)
