@@ -47,6 +47,13 @@ class StockLine:
 
 
 @dataclass(frozen=True)
+class QuoteLine:
+    product_id: uuid.UUID
+    quantity: int
+    weight_kg: Decimal | None  # as the catalogue has it (None: none recorded)
+
+
+@dataclass(frozen=True)
 class ShipmentLineIn:
     product_id: uuid.UUID
     quantity: int
@@ -89,7 +96,7 @@ class InventoryClient(Protocol):
 
 
 class ShippingClient(Protocol):
-    def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote: ...
+    def quote(self, lines: list[QuoteLine], zone: str | None, method: str | None) -> Quote: ...
     def create_shipment(
         self,
         order_id: uuid.UUID,
@@ -199,9 +206,17 @@ class HttpShippingClient:
     def __init__(self, settings: ServiceSettings) -> None:
         self._http = ServiceClient(settings, "shipping")
 
-    def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote:
+    def quote(self, lines: list[QuoteLine], zone: str | None, method: str | None) -> Quote:
+        # With the weights checkout already read, so shipping need not ask the catalogue.
         body: dict[str, Any] = {
-            "items": [{"product_id": str(x.product_id), "quantity": x.quantity} for x in lines]
+            "items": [
+                {
+                    "product_id": str(x.product_id),
+                    "quantity": x.quantity,
+                    "weight_kg": None if x.weight_kg is None else str(x.weight_kg),
+                }
+                for x in lines
+            ]
         }
         if zone:
             body["zone"] = zone

@@ -15,6 +15,11 @@ Status = Literal["pending", "picked_up", "out_for_delivery", "delivered", "cance
 class QuoteItemIn(Schema):
     product_id: uuid.UUID
     quantity: int = Field(ge=1, le=999)
+    weight_kg: Weight | None = Field(
+        None,
+        description="the product's weight as the caller read it from the catalogue (null: "
+        "none recorded, the default weight applies); left out, shipping reads it there",
+    )
 
 
 class QuoteBody(Schema):

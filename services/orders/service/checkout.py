@@ -20,7 +20,7 @@ from souk_kit.errors import (
     ValidationError,
 )
 
-from services.orders.clients import Quote, StockLine
+from services.orders.clients import Quote, QuoteLine, StockLine
 from services.orders.errors import (
     CheckoutIncompleteError,
     EmptyCartError,
@@ -123,9 +123,9 @@ def price_cart(deps: Deps, request: CheckoutRequest) -> PricedCart:
             "The order total is too large", details={"max_total": str(MAX_AMOUNT)}
         )
 
-    stock_lines = [StockLine(x.product.id, x.quantity) for x in lines]
+    weighed = [QuoteLine(x.product.id, x.quantity, x.product.weight_kg) for x in lines]
     try:
-        quote = deps.clients.shipping.quote(stock_lines, request.zone, request.shipping_method)
+        quote = deps.clients.shipping.quote(weighed, request.zone, request.shipping_method)
     except QuoteRefusedError as refused:
         raise ValidationError(
             refused.message, code="shipping_unavailable_for_order", details=refused.details

@@ -15,6 +15,7 @@ from services.orders.clients import (
     CartLine,
     Clients,
     Quote,
+    QuoteLine,
     Shipment,
     ShipmentLineIn,
     ShipmentRef,
@@ -149,7 +150,7 @@ class FakeShipping:
     cancelled: list[uuid.UUID] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def quote(self, lines: list[StockLine], zone: str | None, method: str | None) -> Quote:
+    def quote(self, lines: list[QuoteLine], zone: str | None, method: str | None) -> Quote:
         _fail_if(self.quote_down, "shipping")
         if method is not None and method not in self.known_methods:
             raise QuoteRefusedError("Unknown shipping method", {"fields": {"method": "unknown"}})

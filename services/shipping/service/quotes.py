@@ -53,9 +53,14 @@ def _total_weight(products: Products, body: QuoteBody, default_weight: Decimal) 
         assert body.weight_kg is not None
         return body.weight_kg.quantize(GRAM)
     quantities: dict[uuid.UUID, int] = defaultdict(int)
+    weights: dict[uuid.UUID, Decimal | None] = {}
     for item in body.items:
         quantities[item.product_id] += item.quantity
-    weights = products.weights(quantities)
+        if "weight_kg" in item.model_fields_set:  # the caller read it from the catalogue
+            weights[item.product_id] = item.weight_kg
+    unweighed = [product_id for product_id in quantities if product_id not in weights]
+    if unweighed:
+        weights.update(products.weights(unweighed))
     missing = sorted(str(pid) for pid in quantities if pid not in weights)
     if missing:
         raise UnknownProductsError(
@@ -83,13 +88,13 @@ def quote(
     weight = _total_weight(products, body, settings.default_weight_kg)
     zone = (body.zone or settings.default_zone).lower()
     method = (body.method or settings.default_method).lower()
-    check_zone_and_method(session, zone, method)
     row = session.execute(
         select(ShippingRate, ShippingMethod)
         .join(ShippingMethod, ShippingMethod.code == ShippingRate.method_code)
         .where(ShippingRate.method_code == method, ShippingRate.zone_code == zone)
     ).first()
-    if row is None:
+    if row is None:  # an unknown zone or method, or a method not offered in the zone
+        check_zone_and_method(session, zone, method)
         raise UnknownMethodError(
             f"The {method} method does not ship to the {zone} zone",
             details={"fields": {"method": "not offered in this zone"}},

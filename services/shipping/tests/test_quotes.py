@@ -73,6 +73,35 @@ def test_items_are_weighed_from_the_catalogue_in_one_batch_call(client, fake_pro
     assert fake_products.calls == [{heavy, unweighed}]
 
 
+def test_weights_sent_with_the_items_are_not_read_from_the_catalogue_again(
+    client, fake_products
+):
+    heavy, unweighed, unsent = (
+        fake_products.add("2.000"),
+        fake_products.add(None),
+        fake_products.add("0.500"),
+    )
+    answer = client.post(
+        "/api/shipping/quote",
+        json={
+            "items": [
+                {"product_id": str(heavy), "quantity": 3, "weight_kg": "2.000"},
+                {"product_id": str(unweighed), "quantity": 1, "weight_kg": None},
+                {"product_id": str(unsent), "quantity": 2},
+            ]
+        },
+    )
+    assert answer.status_code == 200
+    # 3 * 2 kg + the 1 kg default + 2 * 0.5 kg (read from the catalogue) = 8 kg
+    assert answer.json["weight_kg"] == "8.000"
+    assert fake_products.calls == [{unsent}]
+
+    fake_products.calls.clear()
+    weighed = {"product_id": str(heavy), "quantity": 1, "weight_kg": "2.000"}
+    assert client.post("/api/shipping/quote", json={"items": [weighed]}).status_code == 200
+    assert fake_products.calls == []
+
+
 def test_products_missing_from_the_catalogue_are_named_in_a_400(client, fake_products):
     known = fake_products.add("1")
     unknown = "6f9619ff-8b86-d011-b42d-00cf4fc964ff"
