@@ -73,9 +73,7 @@ def test_items_are_weighed_from_the_catalogue_in_one_batch_call(client, fake_pro
     assert fake_products.calls == [{heavy, unweighed}]
 
 
-def test_weights_sent_with_the_items_are_not_read_from_the_catalogue_again(
-    client, fake_products
-):
+def test_weights_sent_with_the_items_are_not_read_from_the_catalogue_again(client, fake_products):
     heavy, unweighed, unsent = (
         fake_products.add("2.000"),
         fake_products.add(None),
