@@ -11,13 +11,22 @@ log = logging.getLogger("souk.background")
 
 
 class PeriodicTask:
-    """Runs `work()` every `interval` seconds in a daemon thread, or at once when woken."""
+    """Runs `work()` every `interval` seconds in a daemon thread, or when woken: at once, or
+    `gather` seconds later, so that work queued meanwhile is done in the same round."""
 
-    def __init__(self, app: Flask, name: str, interval: float, work: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        name: str,
+        interval: float,
+        work: Callable[[], object],
+        gather: float = 0.0,
+    ) -> None:
         self.name = name
         self._app = app
         self._interval = interval
         self._work = work
+        self._gather = gather
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"souk-{name}", daemon=True)
@@ -35,7 +44,9 @@ class PeriodicTask:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._interval)
+            woken = self._wake.wait(self._interval)
+            if woken and self._gather:
+                self._stop.wait(self._gather)
             if self._stop.is_set():
                 break
             self._wake.clear()
@@ -50,10 +61,10 @@ class PeriodicTask:
 
 
 def start_periodic(
-    app: Flask, name: str, interval: float, work: Callable[[], object]
+    app: Flask, name: str, interval: float, work: Callable[[], object], gather: float = 0.0
 ) -> PeriodicTask:
     """Start `work` in the background unless this app runs without background workers (tests)."""
-    task = PeriodicTask(app, name, interval, work)
+    task = PeriodicTask(app, name, interval, work, gather)
     app.extensions.setdefault("souk_tasks", {})[name] = task
     if app.config.get("SOUK_BACKGROUND_WORKERS", True):
         task.start()

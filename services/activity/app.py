@@ -42,6 +42,7 @@ def create_app(settings: ActivitySettings | None = None) -> Flask:
             MAILER,
             settings.mail_poll_seconds,
             lambda: mailer.send_due(database, settings, clients_of(app, Clients).contacts),
+            gather=settings.mail_gather_seconds,
         )
     webhook_http = requests.Session()
     webhook_http.trust_env = False  # never through a proxy from the environment

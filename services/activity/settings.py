@@ -40,6 +40,9 @@ class ActivitySettings(ServiceSettings):
     # e-mail is retried after `mail_retry_seconds`, then twice as long each time, and given
     # up after `mail_max_attempts`.
     mail_poll_seconds: float = Field(30.0, gt=0)
+    # Woken by a new e-mail, the mailer first waits this long for others, so one round (one
+    # accounts lookup, one SMTP session) sends what several checkouts queued.
+    mail_gather_seconds: float = Field(1.0, ge=0)
     mail_retry_seconds: float = Field(30.0, gt=0)
     mail_max_attempts: int = Field(8, ge=1)
     # Shop webhooks: each request waits at most `webhook_timeout` for its answer; a failed

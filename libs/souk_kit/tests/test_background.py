@@ -1,6 +1,7 @@
 """`start_periodic`: background loops that run when woken and keep running after a failure."""
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -103,3 +104,28 @@ def test_a_stopped_task_ends_its_thread_without_running_the_work_again(started):
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert runs == [1]
+
+
+def test_a_woken_task_gathers_for_a_while_and_does_the_work_queued_meanwhile_in_one_round(
+    started,
+):
+    app = flask_app(workers=True)
+    queued: list[int] = []
+    rounds: list[tuple[float, list[int]]] = []
+    ran = threading.Event()
+
+    def work() -> None:
+        rounds.append((time.monotonic(), list(queued)))
+        queued.clear()
+        ran.set()
+
+    task = start_periodic(app, "kit-gather", HOUR, work, gather=1.0)
+    started.append(task)
+    first_woken = time.monotonic()
+    for item in range(3):
+        queued.append(item)
+        task.wake()
+    assert ran.wait(timeout=5)
+    [(ran_at, done)] = rounds
+    assert done == [0, 1, 2]
+    assert ran_at - first_woken >= 1.0
