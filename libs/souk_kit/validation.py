@@ -182,12 +182,18 @@ def _takes_many(annotation: Any) -> bool:
     return False
 
 
-def query_args(model: type[BaseModel]) -> dict[str, Any]:
-    many = {
+@functools.cache
+def _repeatable_parameters(model: type[BaseModel]) -> frozenset[str]:
+    """The query parameters of `model` that take a list (read once per model)."""
+    return frozenset(
         info.alias or name
         for name, info in model.model_fields.items()
         if _takes_many(info.annotation)
-    }
+    )
+
+
+def query_args(model: type[BaseModel]) -> dict[str, Any]:
+    many = _repeatable_parameters(model)
     args = {
         key: values if len(values) > 1 or key in many else values[0]
         for key, values in request.args.lists()
