@@ -76,18 +76,24 @@ class Database:
         """A pooled driver connection in autocommit, for a request that only reads, with
         `driver_rows`. Each statement runs on its own, as it would in a READ COMMITTED
         transaction (which gives every statement its own snapshot), without the BEGIN and
-        COMMIT round trips or an ORM session: about a third of the CPU of a one-row read."""
+        COMMIT round trips or an ORM session: about a third of the CPU of a one-row read.
+        Driver errors come out as SQLAlchemy's, as from a session (a lost database is a 503)."""
         if self._bound is not None:
             yield self._bound.connection
             return
-        connection = self.engine.raw_connection()
+        with _as_sqlalchemy_errors(None):
+            connection = self.engine.raw_connection()
         try:
-            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            with _as_sqlalchemy_errors(connection):
+                connection.driver_connection.autocommit = True  # type: ignore[union-attr]
             yield connection
         finally:
             if connection.is_valid:
                 # Back to transactions before the pool hands it to a session.
-                connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+                try:
+                    connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+                except psycopg2.Error as error:
+                    connection.invalidate(error)
             connection.close()
 
     def ping(self) -> None:
@@ -158,16 +164,32 @@ def driver_rows(
     """Run `sql` (with `%(name)s` parameters) straight through the driver and return its rows
     as the driver gives them. A driver error comes out as SQLAlchemy's, as from a session (a
     lost database is a 503), and a lost connection is dropped from the pool."""
-    cursor = connection.cursor()
+    with _as_sqlalchemy_errors(connection, sql, params):
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall()) if cursor.description is not None else []
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_errors(
+    connection: PoolProxiedConnection | None,
+    sql: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Iterator[None]:
+    """psycopg2's errors raised as SQLAlchemy's (which the kit's error handlers answer); a
+    connection that failed as a connection is dropped from the pool."""
     try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description is not None else []
+        yield
     except psycopg2.Error as error:
-        if isinstance(error, psycopg2.OperationalError):
+        lost = isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError)
+        if lost and connection is not None:
             connection.invalidate(error)
-        raise DBAPIError.instance(sql, params, error, psycopg2.Error) from error
-    finally:
-        cursor.close()
+        raise DBAPIError.instance(
+            sql, params, error, psycopg2.Error, connection_invalidated=lost
+        ) from error
 
 
 def rows_affected(session: Session, statement: UpdateBase) -> int:

@@ -154,6 +154,7 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(status, code, message, headers=headers)
 
     @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)  # the driver's "connection already closed"
     @app.errorhandler(sa_exc.TimeoutError)
     def handle_database_trouble(error: Exception) -> Response:
         pgcode = getattr(getattr(error, "orig", None), "pgcode", None) or ""

@@ -10,7 +10,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from souk_kit import errors
-from souk_kit.db import get_session, transaction
+from souk_kit.db import driver_rows, get_session, reading, transaction
 from souk_kit.validation import validate
 
 EXPECTED = {
@@ -96,6 +96,12 @@ def in_transaction() -> dict:
 @bp.get("/read")
 def read() -> dict:
     return {"one": get_session().scalar(text("SELECT 1"))}
+
+
+@bp.get("/driver-read")
+def driver_read() -> dict:
+    with reading() as reader:
+        return {"one": driver_rows(reader, "SELECT 1")[0][0]}
 
 
 def assert_error_shape(answer, status: int, code: str) -> None:
@@ -211,5 +217,6 @@ def test_an_unreachable_database_makes_health_and_database_routes_answer_503(
 
     assert_error_shape(client.get("/api/kit/in-transaction"), 503, "database_unavailable")
     assert_error_shape(client.get("/api/kit/read"), 503, "database_unavailable")
+    assert_error_shape(client.get("/api/kit/driver-read"), 503, "database_unavailable")
     # Routes without the database still answer.
     assert client.get("/api/kit/only-get").status_code == 200
