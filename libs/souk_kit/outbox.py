@@ -36,6 +36,8 @@ MAX_RECEIVED_BATCH = 1000
 # Answers that refuse the message itself. Others are retried: a 401/403 is a token mix-up an
 # operator fixes, a 408/409/429/5xx or no answer is passing.
 REFUSED = frozenset({400, 404, 405, 410, 413, 415, 422})
+# How long a server-side activity event may wait in the outbox for others to travel with.
+EVENT_WAIT_SECONDS = 1.0
 
 DEAD_LETTERS = Counter(
     "souk_outbox_dead_letters_total",
@@ -90,16 +92,23 @@ def send_later(
     payload: dict[str, Any],
     *,
     before_answer: bool = False,
+    may_wait: float = 0.0,
 ) -> None:
     """Queue a message for `POST /internal/<destination><path>`, committed with the caller's work.
 
     With `before_answer`, the request that wrote it also delivers it once its work is
     committed and before it answers, so the caller's next request sees the effect (the relay
-    still retries it if that delivery fails)."""
+    still retries it if that delivery fails). Otherwise the relay is woken to send it at
+    once, unless it `may_wait` that many seconds: then the relay's next rounds pick it up
+    when it is due, in one batch with whatever else is due (for messages nobody waits on,
+    such as activity events and sales counts: one request for many checkouts' worth)."""
     message = model(event_id=uuid.uuid4(), destination=destination, path=path, payload=payload)
+    if may_wait > 0:
+        message.next_attempt_at = func.now() + timedelta(seconds=may_wait)
     session.add(message)
     if has_request_context():
-        g.souk_outbox_written = True
+        if may_wait <= 0:
+            g.souk_outbox_written = True
         if before_answer:
             g.setdefault("souk_outbox_before_answer", []).append(message.event_id)
 
@@ -306,7 +315,9 @@ def record_event(
     product_id: uuid.UUID | str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> None:
-    """Queue a server-side activity event (`order_placed`, `login`, …) for the activity service."""
+    """Queue a server-side activity event (`order_placed`, `login`, …) for the activity service;
+    it may wait `EVENT_WAIT_SECONDS` to travel with others (events feed the statistics, which
+    nobody reads within a second)."""
     payload = {
         "type": event_type,
         "user_id": str(user_id) if user_id else None,
@@ -314,7 +325,7 @@ def record_event(
         "metadata": metadata or {},
         "at": datetime.now().astimezone().isoformat(),
     }
-    send_later(session, model, "activity", "/events", payload)
+    send_later(session, model, "activity", "/events", payload, may_wait=EVENT_WAIT_SECONDS)
 
 
 def send_live_event(

@@ -209,6 +209,43 @@ def test_record_event_queues_an_activity_event(database):
     assert row.payload["at"]
 
 
+def test_a_message_that_may_wait_is_sent_when_due_with_the_others_due_then(
+    database, relay, fake_service
+):
+    with database.transaction() as session:
+        for n in (1, 2):
+            send_later(session, OutboxMessage, "activity", "/events", {"n": n}, may_wait=60)
+    with database.transaction() as session:
+        record_event(session, OutboxMessage, "login", user_id="u1")
+    assert relay.deliver_due() == 0  # none is due yet
+    assert fake_service.hits == []
+
+    with database.transaction() as session:
+        session.execute(text("UPDATE kit_test.outbox SET next_attempt_at = now() - interval '1s'"))
+    assert relay.deliver_due() == 3
+    [hit] = fake_service.hits  # one request for all three
+    assert [m["payload"].get("n") for m in hit.body["messages"]] == [1, 2, None]
+
+
+def test_a_message_that_may_wait_does_not_wake_the_relay(database, make_settings, fake_service):
+    app = Flask("waiting-sender")
+    settings = make_settings(internal_url=fake_service.url, outbox_poll_seconds=3600)
+    init_outbox(app, database, OutboxMessage, settings)
+    woken: list[str] = []
+    app.extensions["souk_tasks"]["outbox"].wake = lambda: woken.append("outbox")
+
+    @app.post("/write/<kind>")
+    def write(kind: str) -> tuple[dict, int]:
+        with database.transaction() as session:
+            send_later(session, OutboxMessage, "activity", "/events", {}, may_wait=float(kind))
+        return {}, 201
+
+    assert app.test_client().post("/write/1").status_code == 201
+    assert woken == []
+    assert app.test_client().post("/write/0").status_code == 201
+    assert woken == ["outbox"]
+
+
 def test_deliver_now_sends_just_the_named_messages_due_or_not(database, relay, fake_service):
     ids = queue(
         database,

@@ -19,6 +19,10 @@ from services.orders.settings import OrdersSettings
 # One short transaction that commits when its block ends (rolls back on error).
 Transactions = Callable[[], AbstractContextManager[Session]]
 
+# Sales counts (products' `sold_count`, the "popular" sort) may wait this long in the outbox to
+# travel with other checkouts' counts.
+SALES_MAY_WAIT_SECONDS = 1.0
+
 # The delivery flow, in order; `cancelled` and `failed` are off to the side.
 FLOW = ("pending", "paid", "picked_up", "out_for_delivery", "delivered")
 

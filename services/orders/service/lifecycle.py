@@ -20,7 +20,14 @@ from services.orders.errors import (
 )
 from services.orders.models import Order, OutboxMessage
 from services.orders.schemas import ShipmentUpdateMessage
-from services.orders.service.common import FLOW, Deps, lock_order, move, tell_sellers
+from services.orders.service.common import (
+    FLOW,
+    SALES_MAY_WAIT_SECONDS,
+    Deps,
+    lock_order,
+    move,
+    tell_sellers,
+)
 from services.orders.service.compensation import give_back
 
 log = logging.getLogger("souk.orders.lifecycle")
@@ -92,6 +99,7 @@ def _mark_cancelled(
                 "products",
                 "/sales",
                 {"product_id": str(line.product_id), "quantity": -line.quantity},
+                may_wait=SALES_MAY_WAIT_SECONDS,
             )
     lines = [{"product_id": str(x.product_id), "quantity": x.quantity} for x in order.lines]
     record_event(

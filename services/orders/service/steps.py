@@ -16,7 +16,13 @@ from services.orders.clients import ShipmentLineIn
 from services.orders.errors import NoLongerPendingError, OutOfStockError, ReservationExpiredError
 from services.orders.models import Order, OutboxMessage, Payment, utcnow
 from services.orders.presenters import checkout_out
-from services.orders.service.common import Deps, lock_order, move, tell_sellers
+from services.orders.service.common import (
+    SALES_MAY_WAIT_SECONDS,
+    Deps,
+    lock_order,
+    move,
+    tell_sellers,
+)
 from services.orders.service.compensation import give_back
 from services.orders.service.idempotency import Answer, error_answer
 
@@ -80,7 +86,14 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> ShipmentOrder:
             before_answer=True,  # the buyer's next look at the cart finds it emptied
         )
         for line in lines:
-            send_later(session, OutboxMessage, "products", "/sales", line)
+            send_later(
+                session,
+                OutboxMessage,
+                "products",
+                "/sales",
+                line,
+                may_wait=SALES_MAY_WAIT_SECONDS,
+            )
         record_event(
             session,
             OutboxMessage,
