@@ -10,7 +10,7 @@ from typing import Any
 from souk_kit.errors import ApiError, ConflictError, DependencyError, PaymentDeclinedError
 from souk_kit.outbox import record_event, send_later
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from services.orders.clients import ShipmentLineIn
 from services.orders.errors import NoLongerPendingError, OutOfStockError, ReservationExpiredError
@@ -64,11 +64,15 @@ def finish_paid(deps: Deps, order_id: uuid.UUID) -> ShipmentOrder:
     the `order_placed` event. Raises `NoLongerPendingError` if the order is no longer pending.
     Returns what its shipment is asked for with."""
     with deps.transactions() as session:
-        order = session.scalar(
-            select(Order)
-            .where(Order.id == order_id)
-            .options(selectinload(Order.lines))
-            .with_for_update()
+        order = (
+            session.execute(
+                select(Order)
+                .where(Order.id == order_id)
+                .options(joinedload(Order.lines))
+                .with_for_update(of=Order)
+            )
+            .unique()
+            .scalar_one_or_none()
         )
         if order is None or order.status != "pending":
             raise NoLongerPendingError(order.status if order else "missing")
@@ -145,13 +149,18 @@ def request_shipment(deps: Deps, order_id: uuid.UUID, paid: ShipmentOrder | None
 def answer_for_order(deps: Deps, order_id: uuid.UUID) -> Answer | None:
     """What `POST /api/orders` answered (or would have) for this order; None while pending."""
     with deps.transactions() as session:
-        order = session.scalar(
-            select(Order)
-            .where(Order.id == order_id)
-            .options(
-                selectinload(Order.lines),
-                selectinload(Order.payment).selectinload(Payment.refunds),
+        order = (
+            session.execute(
+                select(Order)
+                .where(Order.id == order_id)
+                # One statement: an order has few lines and fewer refunds.
+                .options(
+                    joinedload(Order.lines),
+                    joinedload(Order.payment).joinedload(Payment.refunds),
+                )
             )
+            .unique()
+            .scalar_one_or_none()
         )
         if order is None or order.status == "pending":
             return None
