@@ -8,7 +8,7 @@ from souk_kit.db import rows_affected
 from souk_kit.errors import ValidationError
 from souk_kit.outbox import record_event
 from souk_kit.validation import parse_uuid
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -26,21 +26,49 @@ from services.cart.presenters import line_out
 from services.cart.schemas import MAX_QUANTITY, CartLineOut, CartOut, CheckedOutMessage
 from services.cart.settings import CartSettings
 
+# The statements every cart call runs, built once: each run only binds its values (no
+# statement building or cache-key computation per call).
+_NEW_CART = insert(Cart).values(user_id=bindparam("user_id")).on_conflict_do_nothing()
+_LOCK_CART = select(Cart.user_id).where(Cart.user_id == bindparam("user_id")).with_for_update()
+_LINES = (
+    select(CartItem)
+    .where(CartItem.user_id == bindparam("user_id"))
+    .order_by(CartItem.created_at, CartItem.id)
+)
+_ADD = insert(CartItem).values(
+    id=bindparam("id"),
+    user_id=bindparam("user_id"),
+    product_id=bindparam("product_id"),
+    seller_id=bindparam("seller_id"),
+    name=bindparam("name"),
+    quantity=bindparam("quantity"),
+)
+_ADD_OR_ADD_TO = _ADD.on_conflict_do_update(
+    constraint="uq_cart_items_user_product",
+    set_={
+        "quantity": CartItem.quantity + _ADD.excluded.quantity,
+        "name": _ADD.excluded.name,
+        "updated_at": func.now(),
+    },
+).returning(CartItem.id)
+# (An UPDATE's parameters may not be named after its columns.)
+_LINE = (CartItem.user_id == bindparam("owner"), CartItem.product_id == bindparam("product"))
+_TAKE_WHOLE_LINE = delete(CartItem).where(*_LINE, CartItem.quantity <= bindparam("taken"))
+_TAKE_FROM_LINE = (
+    update(CartItem)
+    .where(*_LINE)
+    .values(quantity=CartItem.quantity - bindparam("taken"), updated_at=func.now())
+)
+
 
 def lock_cart(session: Session, user_id: uuid.UUID) -> None:
     """Create the user's cart row if needed and hold its lock until the transaction ends."""
-    session.execute(insert(Cart).values(user_id=user_id).on_conflict_do_nothing())
-    session.execute(select(Cart.user_id).where(Cart.user_id == user_id).with_for_update())
+    session.execute(_NEW_CART, {"user_id": user_id})
+    session.execute(_LOCK_CART, {"user_id": user_id})
 
 
 def _lines(session: Session, user_id: uuid.UUID) -> list[CartItem]:
-    return list(
-        session.scalars(
-            select(CartItem)
-            .where(CartItem.user_id == user_id)
-            .order_by(CartItem.created_at, CartItem.id)
-        )
-    )
+    return list(session.scalars(_LINES, {"user_id": user_id}))
 
 
 def _owned_item(session: Session, user_id: uuid.UUID, item_id: str) -> CartItem:
@@ -109,23 +137,16 @@ def add_item(
             raise CartFullError(details={"max_lines": settings.max_cart_lines})
     _check_stock(product.id, in_cart + quantity, available)
 
-    statement = insert(CartItem).values(
-        id=uuid.uuid4(),
-        user_id=user_id,
-        product_id=product.id,
-        seller_id=product.seller_id,
-        name=product.name[:200],
-        quantity=quantity,
-    )
     item_id: uuid.UUID = session.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_cart_items_user_product",
-            set_={
-                "quantity": CartItem.quantity + statement.excluded.quantity,
-                "name": statement.excluded.name,
-                "updated_at": func.now(),
-            },
-        ).returning(CartItem.id)
+        _ADD_OR_ADD_TO,
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "product_id": product.id,
+            "seller_id": product.seller_id,
+            "name": product.name[:200],
+            "quantity": quantity,
+        },
     ).scalar_one()
     record_event(
         session,
@@ -204,10 +225,6 @@ def apply_checkout(session: Session, payload: CheckedOutMessage) -> None:
     """Take an order's quantities out of the buyer's cart; lines that reach 0 go away."""
     lock_cart(session, payload.user_id)
     for line in payload.lines:
-        mine = (CartItem.user_id == payload.user_id, CartItem.product_id == line.product_id)
-        session.execute(delete(CartItem).where(*mine, CartItem.quantity <= line.quantity))
-        session.execute(
-            update(CartItem)
-            .where(*mine)
-            .values(quantity=CartItem.quantity - line.quantity, updated_at=func.now())
-        )
+        taken = {"owner": payload.user_id, "product": line.product_id, "taken": line.quantity}
+        session.execute(_TAKE_WHOLE_LINE, taken)
+        session.execute(_TAKE_FROM_LINE, taken)
