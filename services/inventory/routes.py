@@ -4,7 +4,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from souk_kit.app import settings_of
 from souk_kit.auth import current_identity, requires
-from souk_kit.db import transaction
+from souk_kit.db import reading, transaction
 from souk_kit.http import internal_blueprint
 from souk_kit.outbox import receive
 from souk_kit.pagination import PageQuery
@@ -107,20 +107,20 @@ def items() -> Any:
 @internal.get("/levels")
 @validate(query=LevelIdsQuery)
 def levels_batch(query: LevelIdsQuery) -> Any:
-    with transaction() as session:
-        found = service.levels_by_ids(session, query.ids.split(","))
-        return {
-            "items": [
-                {
-                    "product_id": str(item.product_id),
-                    "seller_id": str(item.seller_id),
-                    "stock": item.stock,
-                    "reserved": item.reserved,
-                    "available": item.available,
-                }
-                for item in found
-            ]
-        }
+    with reading() as reader:
+        found = service.levels_by_ids(reader, query.ids.split(","))
+    return {
+        "items": [
+            {
+                "product_id": str(item.product_id),
+                "seller_id": str(item.seller_id),
+                "stock": item.stock,
+                "reserved": item.reserved,
+                "available": item.available,
+            }
+            for item in found
+        ]
+    }
 
 
 @internal.post("/reservations")

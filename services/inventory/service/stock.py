@@ -3,14 +3,17 @@
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from souk_kit.auth import Identity
 from souk_kit.pagination import paginate
+from souk_kit.statements import ReadStatement
 from souk_kit.validation import maybe_uuid, parse_uuid
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
 from services.inventory.errors import NotOwnerError, ProductNotFoundError, StockBelowReservedError
 from services.inventory.models import StockItem, StockMovement
@@ -177,9 +180,29 @@ def list_movements(
     return paginate(session, statement, query, serialize)
 
 
-def levels_by_ids(session: Session, ids: Iterable[str]) -> list[StockItem]:
-    """Stock rows for many products at once; malformed and unknown ids are left out."""
+@dataclass(frozen=True)
+class Level:
+    product_id: uuid.UUID
+    seller_id: uuid.UUID
+    stock: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.stock - self.reserved
+
+
+_LEVELS = ReadStatement(
+    select(StockItem.product_id, StockItem.seller_id, StockItem.stock, StockItem.reserved).where(
+        StockItem.product_id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+    )
+)
+
+
+def levels_by_ids(reader: PoolProxiedConnection, ids: Iterable[str]) -> list[Level]:
+    """Stock levels of many products at once (on a `reading()` connection); malformed and
+    unknown ids are left out."""
     keys = {key for key in (maybe_uuid(raw.strip()) for raw in ids) if key is not None}
     if not keys:
         return []
-    return list(session.scalars(select(StockItem).where(StockItem.product_id.in_(keys))).all())
+    return [Level(*row) for row in _LEVELS.rows(reader, {"ids": list(keys)})]

@@ -2,10 +2,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from souk_kit import statements as statements_module
 from souk_kit.db import database_of, driver_rows
 from sqlalchemy import event, text
 
-from services.products.service import statements as statements_module
 from services.products.tests.conftest import image_bytes, relay_batch
 
 

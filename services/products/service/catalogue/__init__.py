@@ -3,7 +3,7 @@ queries, on a driver connection (`souk_kit.db.reading()`), not in an ORM session
 checkout's batch lookup always agree.
 
 The statements are built once (per shape: which filters, which sort) and compiled once; a
-request only binds its values (see service.statements). Rows come back as named tuples
+request only binds its values (see souk_kit.statements). Rows come back as named tuples
 (`CatalogueRow`, `BatchRow`), which the presenters turn into plain dicts."""
 
 import uuid
@@ -12,6 +12,7 @@ from decimal import Decimal
 from souk_kit.auth import Identity
 from souk_kit.db import driver_connection
 from souk_kit.errors import NotFoundError, ValidationError
+from souk_kit.statements import ReadStatement
 from souk_kit.validation import maybe_uuid, parse_uuid
 from sqlalchemy import ARRAY, Uuid, any_, bindparam, select, true
 from sqlalchemy.orm import Session
@@ -28,7 +29,6 @@ from services.products.service.catalogue.rows import (
     new_product_row,
     row_product,
 )
-from services.products.service.statements import ReadStatement
 
 __all__ = [
     "BatchRow",

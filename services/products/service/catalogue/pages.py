@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from souk_kit.pagination import PageQuery
+from souk_kit.statements import ReadStatement
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
@@ -34,7 +35,6 @@ from services.products.service.catalogue.rows import (
     products,
     row_product,
 )
-from services.products.service.statements import ReadStatement
 
 ENGLISH: ColumnClause[str] = literal_column("'english'::regconfig")
 SIMPLE: ColumnClause[str] = literal_column("'simple'::regconfig")

@@ -1,22 +1,25 @@
 """Read statements built with SQLAlchemy once and compiled once, then run straight through the
-driver, most of them as server-side prepared statements: a catalogue read costs no expression
-building, cache-key computation or ORM loading here, and no parsing or planning in PostgreSQL."""
+driver (on `reading()`'s connection), most of them as server-side prepared statements: a read
+costs no expression building, cache-key computation or ORM loading here, and no parsing or
+planning in PostgreSQL."""
 
 import itertools
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, cast
 
-from souk_kit.db import driver_rows
 from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
-_DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # `$1, $2, …` as PREPARE takes them
-_PYFORMAT = psycopg2.dialect()  # `%(name)s` as psycopg2 takes them
+from souk_kit.db import driver_rows
+
+# `$1, $2, …` as PREPARE takes them, and `%(name)s` as psycopg2 takes them.
+_DOLLAR = psycopg2.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+_PYFORMAT = psycopg2.dialect()  # type: ignore[no-untyped-call]
 _NUMBERS = itertools.count(1)
-_PREPARED = "souk_products_prepared"  # key in a connection's `info`: names prepared on it
+_PREPARED = "souk_prepared"  # key in a connection's `info`: names prepared on it
 # A prepared page statement and its generic plan take about 200 kB of the server's memory per
 # connection. This many stay prepared per connection, the least recently run going first, so a
 # client trying every combination of filters cannot make them grow without bound.
@@ -31,9 +34,9 @@ class ReadStatement:
     Prepared (the default), it is PREPAREd on a database connection the first time it runs there
     and EXECUTEd by name after that. A prepared statement outlives transactions (PREPARE and
     DEALLOCATE are not rolled back) and lives as long as its connection, as does the
-    connection's `info` that records it. Its plan is the generic one (products' `db_generic_plans`),
-    so prepare only statements whose best plan does not depend on their values; the others are
-    sent as plain SQL and planned for their values on every run."""
+    connection's `info` that records it. Its plan is the generic one when the service sets
+    `db_generic_plans`, so prepare only statements whose best plan does not depend on their
+    values; the others are sent as plain SQL and planned for their values on every run."""
 
     def __init__(self, statement: ClauseElement, *, prepare: bool = True) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DOLLAR))
@@ -44,7 +47,7 @@ class ReadStatement:
         self.sql = str(compiled)
         if prepare and "%" in self.sql:  # PREPARE is sent without parameters to unescape it
             raise ValueError("a prepared statement may not contain %")
-        self.name = f"souk_products_{next(_NUMBERS)}"
+        self.name = f"souk_statement_{next(_NUMBERS)}"
         self.order: tuple[str, ...] = tuple(compiled.positiontup or ())
         placeholders = ", ".join(f"%({name})s" for name in self.order)
         self._execute = (
