@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from souk_kit.db import rows_affected
 from souk_kit.errors import NotFoundError
 from souk_kit.validation import maybe_uuid, parse_uuid
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, Table, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -162,6 +162,17 @@ def _choices(
     return {(user_id, kind): (inbox, email) for user_id, kind, inbox, email in rows}
 
 
+# Run with many parameter sets: compiled once, not once per batch size.
+_NEW_NOTIFICATIONS = insert(cast(Table, Notification.__table__)).on_conflict_do_nothing(
+    index_elements=["source_id"]
+)
+_NEW_EMAILS = (
+    insert(cast(Table, OutgoingEmail.__table__))
+    .on_conflict_do_nothing(index_elements=["source_id"])
+    .returning(OutgoingEmail.id)
+)
+
+
 def create(
     session: Session,
     events: Sequence[tuple[uuid.UUID, LiveEventMessage]],
@@ -207,20 +218,10 @@ def create(
                 }
             )
     if inbox_rows:
-        session.execute(
-            insert(Notification)
-            .values(inbox_rows)
-            .on_conflict_do_nothing(index_elements=["source_id"])
-        )
+        session.execute(_NEW_NOTIFICATIONS, inbox_rows)
     if not email_rows:
         return 0
-    queued = session.execute(
-        insert(OutgoingEmail)
-        .values(email_rows)
-        .on_conflict_do_nothing(index_elements=["source_id"])
-        .returning(OutgoingEmail.id)
-    ).all()
-    return len(queued)
+    return len(session.execute(_NEW_EMAILS, email_rows).all())
 
 
 def inbox(user_id: uuid.UUID, unread_only: bool) -> Select[Notification]:
