@@ -98,21 +98,18 @@ class RevocationSet:
 
 
 def init_auth(app: Flask, settings: ServiceSettings, revocation_source: RevocationSource) -> None:
-    public_key = settings.jwt_public_key_file.read_text()
-    app.config.update(
-        JWT_ALGORITHM="EdDSA",
-        JWT_DECODE_ALGORITHMS=["EdDSA"],
-        JWT_PUBLIC_KEY=public_key,
-        JWT_IDENTITY_CLAIM="sub",
-    )
-    if settings.jwt_private_key_file is not None:
-        app.config["JWT_PRIVATE_KEY"] = settings.jwt_private_key_file.read_text()
-        JWTManager(app)  # mints the tokens (only the auth service has the private key)
+    if settings.jwt_private_key_file is not None:  # the auth service, which mints tokens
+        app.config.update(
+            JWT_ALGORITHM="EdDSA",
+            JWT_PRIVATE_KEY=settings.jwt_private_key_file.read_text(),
+            JWT_IDENTITY_CLAIM="sub",
+        )
+        JWTManager(app)
     keep = settings.access_token_minutes * 60 + 60
     app.extensions["souk_revocations"] = RevocationSet(
         revocation_source, settings.revocation_refresh_seconds, keep
     )
-    app.extensions["souk_tokens"] = TokenVerifier(public_key)
+    app.extensions["souk_tokens"] = TokenVerifier(settings.jwt_public_key_file.read_text())
 
 
 @dataclass(frozen=True)
