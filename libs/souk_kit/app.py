@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
 from souk_kit.auth import RevocationSource, init_auth
@@ -19,6 +19,12 @@ from souk_kit.observability import configure_logging, init_observability, metric
 from souk_kit.openapi import build_openapi
 from souk_kit.outbox import OutboxMixin, ProcessedMessageMixin, init_outbox
 from souk_kit.settings import ServiceSettings
+
+# The gateway micro-caches anonymous catalogue reads (gateway/nginx.conf). For this long past a
+# copy's life it may keep handing that copy out while one request refreshes it behind, instead of
+# holding every visitor of the page until the refresh is done. nginx reads it from the answer's
+# `Cache-Control` and does not pass it on.
+REFRESH_GRACE_SECONDS = 1
 
 
 class SoukJSONProvider(DefaultJSONProvider):
@@ -122,6 +128,18 @@ def create_service_app(
         return metrics_response()
 
     app.register_blueprint(monitoring)
+
+    @app.after_request
+    def allow_stale_while_refreshing(response: Response) -> Response:
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and "Authorization" not in request.headers
+        ):
+            response.headers.setdefault(
+                "Cache-Control", f"stale-while-revalidate={REFRESH_GRACE_SECONDS}"
+            )
+        return response
 
     return app
 

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select, text
 
-from souk_kit.app import clients_of, settings_of
+from souk_kit.app import REFRESH_GRACE_SECONDS, clients_of, settings_of
 from souk_kit.db import database_of, driver_rows, get_session, reading, transaction
 from souk_kit.errors import ConflictError
 from souk_kit.settings import ServiceSettings
@@ -126,6 +126,21 @@ def test_a_trailing_slash_reaches_the_same_route_without_a_redirect(client):
     assert client.get("/api/kit/health/").status_code == 200
     name = f"thing-{uuid.uuid4()}"
     assert client.post("/api/kit/things/", json={"name": name}).status_code == 201
+
+
+def test_only_anonymous_successful_reads_may_be_served_stale_while_the_gateway_refreshes(
+    client, tokens
+):
+    grace = f"stale-while-revalidate={REFRESH_GRACE_SECONDS}"
+    name = f"thing-{uuid.uuid4()}"
+
+    anonymous = client.get(f"/api/kit/things/{name}")
+    signed = client.get(f"/api/kit/things/{name}", headers=tokens.headers("customer"))
+    missing = client.get("/api/kit/no-such-route")
+    written = client.post("/api/kit/things", json={"name": name})
+
+    assert (anonymous.status_code, anonymous.headers.get("Cache-Control")) == (200, grace)
+    assert [a.headers.get("Cache-Control") for a in (signed, missing, written)] == [None] * 3
 
 
 def test_the_app_keeps_its_settings_and_limits(app, make_settings):
