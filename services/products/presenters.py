@@ -11,8 +11,11 @@ from services.products.service.images import MEDIA_URL
 
 
 def _iso(moment: datetime) -> str:
-    """As the JSON provider writes a time: ISO 8601 in UTC with a Z."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """As the JSON provider writes a time: ISO 8601 in UTC with a Z. The database's sessions
+    are in UTC, so its times need no conversion."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def product_out(row: CatalogueRow, currency: str) -> dict[str, Any]:

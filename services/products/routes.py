@@ -83,7 +83,8 @@ def list_products(query: CatalogueQuery) -> Any:
     the list price. Disabled and deleted products are never listed."""
     with reading() as reader:
         rows, total = catalogue.list_products(reader, query)
-    return page_of([product_out(row, currency()) for row in rows], query, total)
+    shown_in = currency()
+    return page_of([product_out(row, shown_in) for row in rows], query, total)
 
 
 @public.get("/categories")
@@ -105,7 +106,8 @@ def my_products(query: PageQuery) -> Any:
     `/my-products` is the older platforms' path for it, kept for their clients."""
     with reading() as reader:
         rows, total = catalogue.seller_products(reader, current_identity().user_id, query)
-    return page_of([product_out(row, currency()) for row in rows], query, total)
+    shown_in = currency()
+    return page_of([product_out(row, shown_in) for row in rows], query, total)
 
 
 @public.get("/<product_id>")
@@ -341,7 +343,8 @@ def batch(query: BatchQuery) -> Any:
     be sold (`active` is false for disabled or deleted ones); unknown ids are left out."""
     with reading() as reader:
         rows = catalogue.products_by_ids(reader, query.ids)
-    return {"items": [batch_product_out(row, currency()) for row in rows]}
+    shown_in = currency()
+    return {"items": [batch_product_out(row, shown_in) for row in rows]}
 
 
 @internal.post("/stock-levels")
