@@ -8,6 +8,7 @@ error level and counted in `souk_outbox_dead_letters_total` — after being retr
 so it never holds back the messages batched with it. Once the cause is fixed, an operator
 requeues it with `UPDATE <schema>.outbox SET dead_at = NULL, next_attempt_at = now()`."""
 
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -18,8 +19,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Flask, Response, g, has_request_context
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, DateTime, Identity, Index, String, Uuid, delete, func, select
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Identity,
+    Index,
+    Interval,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from souk_kit.background import start_periodic
@@ -102,15 +116,29 @@ def send_later(
     once, unless it `may_wait` that many seconds: then the relay's next rounds pick it up
     when it is due, in one batch with whatever else is due (for messages nobody waits on,
     such as activity events and sales counts: one request for many checkouts' worth)."""
-    message = model(event_id=uuid.uuid4(), destination=destination, path=path, payload=payload)
-    if may_wait > 0:
-        message.next_attempt_at = func.now() + timedelta(seconds=may_wait)
-    session.add(message)
+    event_id = uuid.uuid4()
+    session.execute(
+        _queueing(model.__table__),  # type: ignore[attr-defined]
+        {
+            "event_id": event_id,
+            "destination": destination,
+            "path": path,
+            "payload": payload,
+            "wait": timedelta(seconds=max(may_wait, 0.0)),
+        },
+    )
     if has_request_context():
         if may_wait <= 0:
             g.souk_outbox_written = True
         if before_answer:
-            g.setdefault("souk_outbox_before_answer", []).append(message.event_id)
+            g.setdefault("souk_outbox_before_answer", []).append(event_id)
+
+
+@functools.cache
+def _queueing(outbox: Table) -> Insert:
+    """The insert of one message into `outbox`, built once. A plain statement, not an ORM
+    object: the unit of work cost ~0.3 ms of CPU per message (a checkout writes six)."""
+    return insert(outbox).values(next_attempt_at=func.now() + bindparam("wait", type_=Interval()))
 
 
 def apply_once(session: Session, model: type[ProcessedMessageMixin], event_id: str) -> bool:
