@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import cast
 
 from souk_kit.outbox import send_later, send_live_event
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from services.inventory.models import OutboxMessage, StockMovement
@@ -11,6 +13,10 @@ from services.inventory.models import OutboxMessage, StockMovement
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# A plain insert on the table, built once: an ORM object costs the unit of work's flush.
+_RECORD_MOVEMENT = insert(cast(Table, StockMovement.__table__))
 
 
 def record_movement(
@@ -26,18 +32,19 @@ def record_movement(
     actor_id: uuid.UUID | None = None,
 ) -> None:
     """One ledger row; `quantity` is the signed change of on-hand stock that led to `new_stock`."""
-    session.add(
-        StockMovement(
-            product_id=product_id,
-            change_type=change_type,
-            quantity=quantity,
-            reserved_change=reserved_change,
-            old_stock=new_stock - quantity,
-            new_stock=new_stock,
-            reason=reason,
-            order_id=order_id,
-            actor_id=actor_id,
-        )
+    session.execute(
+        _RECORD_MOVEMENT,
+        {
+            "product_id": product_id,
+            "change_type": change_type,
+            "quantity": quantity,
+            "reserved_change": reserved_change,
+            "old_stock": new_stock - quantity,
+            "new_stock": new_stock,
+            "reason": reason,
+            "order_id": order_id,
+            "actor_id": actor_id,
+        },
     )
 
 

@@ -9,11 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from souk_kit.errors import ValidationError
 from souk_kit.validation import parse_uuid
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,44 @@ from services.inventory.service.common import (
     publish_level,
     record_movement,
     utcnow,
+)
+
+# The statements every checkout runs, built once and run on the tables (not through the ORM's
+# bulk paths). (An UPDATE's parameters may not be named after its columns.)
+stock_items = cast(Table, StockItem.__table__)
+_CLAIM = (
+    insert(cast(Table, Reservation.__table__))
+    .values(order_id=bindparam("order"), status="held", expires_at=bindparam("until"))
+    .on_conflict_do_nothing(index_elements=["order_id"])
+    .returning(Reservation.__table__.c.order_id)
+)
+_ADD_LINES = insert(cast(Table, ReservationLine.__table__))
+# Reserve `wanted` units of a product if that many are available (stock never goes negative).
+_HOLD = (
+    update(stock_items)
+    .where(
+        stock_items.c.product_id == bindparam("product"),
+        stock_items.c.stock - stock_items.c.reserved >= bindparam("wanted"),
+    )
+    .values(
+        reserved=stock_items.c.reserved + bindparam("wanted"), version=stock_items.c.version + 1
+    )
+    .returning(
+        stock_items.c.stock - stock_items.c.reserved,
+        stock_items.c.version,
+        stock_items.c.seller_id,
+        stock_items.c.low_stock_threshold,
+    )
+)
+# A held line sold: stock and reserved both drop.
+_SELL = (
+    update(stock_items)
+    .where(stock_items.c.product_id == bindparam("product"))
+    .values(
+        stock=stock_items.c.stock - bindparam("sold"),
+        reserved=stock_items.c.reserved - bindparam("sold"),
+    )
+    .returning(stock_items.c.stock)
 )
 
 
@@ -113,21 +151,15 @@ def reserve_stock(
         with session.begin_nested():
             # A concurrent first attempt with the same order id makes this wait for it; if
             # that one commits, the conflict leaves us nothing to do but answer with it.
-            claimed = session.execute(
-                insert(Reservation)
-                .values(order_id=order_id, status="held", expires_at=expires_at)
-                .on_conflict_do_nothing(index_elements=["order_id"])
-                .returning(Reservation.order_id)
-            ).first()
+            claimed = session.execute(_CLAIM, {"order": order_id, "until": expires_at}).first()
             if claimed is None:
                 raise _RepeatError()
             for product_id in sorted(wanted):  # one order of locks for every checkout
                 levels[product_id] = _hold(session, product_id, wanted[product_id])
-            session.add_all(
-                ReservationLine(order_id=order_id, product_id=p, quantity=q)
-                for p, q in wanted.items()
+            session.execute(
+                _ADD_LINES,
+                [{"order_id": order_id, "product_id": p, "quantity": q} for p, q in wanted.items()],
             )
-            session.flush()
     except _RepeatError:
         return _existing(session, order_id, wanted)
     except _ShortError as short:
@@ -150,21 +182,7 @@ def reserve_stock(
 
 def _hold(session: Session, product_id: uuid.UUID, quantity: int) -> _Level:
     """Reserve `quantity` of the product if that many are available (one conditional UPDATE)."""
-    row = session.execute(
-        update(StockItem)
-        .where(
-            StockItem.product_id == product_id,
-            StockItem.stock - StockItem.reserved >= quantity,
-        )
-        .values(reserved=StockItem.reserved + quantity, version=StockItem.version + 1)
-        .returning(
-            StockItem.stock - StockItem.reserved,
-            StockItem.version,
-            StockItem.seller_id,
-            StockItem.low_stock_threshold,
-        )
-        .execution_options(synchronize_session=False)
-    ).first()
+    row = session.execute(_HOLD, {"product": product_id, "wanted": quantity}).first()
     if row is None:
         raise _ShortError(product_id)
     return _Level._make(row)
@@ -256,13 +274,7 @@ def commit_reservation(session: Session, order_id: str, now: datetime | None = N
     for line in _lines_of(session, [reservation.order_id]):
         # Stock and reserved both drop, so available stock is what it was: no level to publish.
         stock = session.execute(
-            update(StockItem)
-            .where(StockItem.product_id == line.product_id)
-            .values(
-                stock=StockItem.stock - line.quantity, reserved=StockItem.reserved - line.quantity
-            )
-            .returning(StockItem.stock)
-            .execution_options(synchronize_session=False)
+            _SELL, {"product": line.product_id, "sold": line.quantity}
         ).scalar_one()
         record_movement(
             session,

@@ -49,12 +49,10 @@ def move(order: Order, status: str, note: str | None = None, at: datetime | None
     """Set the order's status and write its history row (the caller checks the move is legal)."""
     order.status = status
     order.updated_at = utcnow()
-    change = OrderStatusChange(status=status, note=note, at=at or utcnow())
     session = object_session(order)
-    if session is None:  # a new order: its buyer is placing it, no one else knows of it yet
-        order.history.append(change)
-        return
-    change.order_id = order.id  # without loading the history collection
+    assert session is not None, "a new order is written by checkout's _open_order"
+    # Without loading the history collection.
+    change = OrderStatusChange(order_id=order.id, status=status, note=note, at=at or utcnow())
     session.add(change)
     update = {
         "order_id": str(order.id),

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from souk_kit.db import rows_affected
 from souk_kit.errors import ApiError, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,10 @@ def error_answer(error: ApiError) -> Answer:
     return Answer(error.status, dict(error.body))
 
 
+# Built once, on the table (not the ORM's bulk insert path).
+_CLAIM_KEY = insert(cast(Table, IdempotencyKey.__table__)).on_conflict_do_nothing()
+
+
 def run_once(
     new_session: Callable[[], Session],
     user_id: uuid.UUID,
@@ -74,9 +78,8 @@ def run_once(
     with new_session() as session:
         with session.begin():
             session.execute(
-                insert(IdempotencyKey)
-                .values(user_id=user_id, key=key, request_hash=body_hash, created_at=utcnow())
-                .on_conflict_do_nothing()
+                _CLAIM_KEY,
+                {"user_id": user_id, "key": key, "request_hash": body_hash, "created_at": utcnow()},
             )
         with session.begin():
             row = _locked_key(session, user_id, key, body_hash, ttl)

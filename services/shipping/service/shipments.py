@@ -10,14 +10,14 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from souk_kit.auth import Identity
 from souk_kit.errors import NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
 from souk_kit.validation import parse_uuid
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,15 @@ def _add_event(
     )
 
 
+# Built once, on the table (not the ORM's bulk insert path); a repeat for the order inserts nothing.
+shipments = cast(Table, Shipment.__table__)
+_NEW_SHIPMENT = (
+    insert(shipments)
+    .on_conflict_do_nothing(index_elements=[shipments.c.order_id])
+    .returning(shipments.c.id)
+)
+
+
 def create_shipment(
     session: Session, settings: ShippingSettings, body: ShipmentCreateBody
 ) -> tuple[Shipment, bool]:
@@ -77,21 +86,19 @@ def create_shipment(
     method = (body.method or settings.default_method).lower()
     check_zone_and_method(session, zone, method)
     new_id = session.scalar(
-        insert(Shipment)
-        .values(
-            id=uuid.uuid4(),
-            order_id=body.order_id,
-            user_id=body.user_id,
-            tracking_number=new_tracking_number(),
-            status="pending",
-            zone=zone,
-            method=method,
-            address=body.address,
-            lines=[line.model_dump(mode="json") for line in body.lines],
-            created_at=now(),
-        )
-        .on_conflict_do_nothing(index_elements=[Shipment.order_id])
-        .returning(Shipment.id)
+        _NEW_SHIPMENT,
+        {
+            "id": uuid.uuid4(),
+            "order_id": body.order_id,
+            "user_id": body.user_id,
+            "tracking_number": new_tracking_number(),
+            "status": "pending",
+            "zone": zone,
+            "method": method,
+            "address": body.address,
+            "lines": [line.model_dump(mode="json") for line in body.lines],
+            "created_at": now(),
+        },
     )
     if new_id is None:
         existing = session.scalars(select(Shipment).where(Shipment.order_id == body.order_id)).one()
