@@ -1,5 +1,6 @@
 """The mailer against a real SMTP server (aiosmtpd, in this process)."""
 
+import email.policy
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
@@ -191,3 +192,17 @@ def test_mail_for_a_closed_account_is_given_up_and_mail_waits_while_accounts_is_
     [email] = emails(mail_app)
     assert email.gave_up_at is not None and email.last_error == "no active account with this id"
     assert received.received == []
+
+
+def test_names_subjects_and_text_outside_ascii_arrive_as_written(mail_app):
+    contact = Contact(uuid.uuid4(), "zoe@example.com", "Zoë Brass", True)
+    mail = mailer.Claimed(7, contact.user_id, "Commande payée", "Merci — à bientôt", 1)
+
+    settings = settings_of(mail_app, ActivitySettings)
+    sent = mailer.message(settings, contact, mail).as_bytes()
+    read = message_from_bytes(sent, policy=email.policy.default)
+
+    assert sent.isascii()  # encoded words and base64: any mail server takes it
+    assert (read["To"], read["Subject"]) == ("Zoë Brass <zoe@example.com>", "Commande payée")
+    assert read["X-Souk-Email-Id"] == "7"
+    assert read.get_content() == "Hello Zoë Brass,\n\nMerci — à bientôt\n— Souk\n"
