@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from flask import Flask, Response, g, has_request_context
 from prometheus_client import Counter
 from pydantic import BaseModel, Field
@@ -24,20 +25,18 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
-    Interval,
     String,
     Table,
     Uuid,
-    bindparam,
     delete,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from souk_kit.background import start_periodic
-from souk_kit.db import Database, rows_affected, transaction
+from souk_kit.db import Database, driver_connection, driver_rows, rows_affected, transaction
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 from souk_kit.validation import json_body, parse_model
@@ -117,14 +116,15 @@ def send_later(
     when it is due, in one batch with whatever else is due (for messages nobody waits on,
     such as activity events and sales counts: one request for many checkouts' worth)."""
     event_id = uuid.uuid4()
-    session.execute(
+    driver_rows(
+        driver_connection(session),
         _queueing(model.__table__),  # type: ignore[attr-defined]
         {
-            "event_id": event_id,
+            "event_id": str(event_id),
             "destination": destination,
             "path": path,
-            "payload": payload,
-            "wait": timedelta(seconds=max(may_wait, 0.0)),
+            "payload": orjson.dumps(payload).decode(),
+            "wait": max(may_wait, 0.0),
         },
     )
     if has_request_context():
@@ -135,10 +135,15 @@ def send_later(
 
 
 @functools.cache
-def _queueing(outbox: Table) -> Insert:
-    """The insert of one message into `outbox`, built once. A plain statement, not an ORM
-    object: the unit of work cost ~0.3 ms of CPU per message (a checkout writes six)."""
-    return insert(outbox).values(next_attempt_at=func.now() + bindparam("wait", type_=Interval()))
+def _queueing(outbox: Table) -> str:
+    """The insert of one message into `outbox`, run straight through the driver: through the
+    ORM's unit of work a message cost ~0.3 ms of CPU, through a session's execute ~0.15 ms
+    (a checkout writes a dozen, over five services)."""
+    return (
+        f"INSERT INTO {outbox.fullname} (event_id, destination, path, payload, attempts,"
+        " next_attempt_at) VALUES (%(event_id)s::uuid, %(destination)s, %(path)s,"
+        " %(payload)s::jsonb, 0, now() + make_interval(secs => %(wait)s))"
+    )
 
 
 def apply_once(session: Session, model: type[ProcessedMessageMixin], event_id: str) -> bool:
