@@ -36,7 +36,14 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from souk_kit.background import start_periodic
-from souk_kit.db import Database, driver_connection, driver_rows, rows_affected, transaction
+from souk_kit.db import (
+    Database,
+    driver_connection,
+    driver_rows,
+    rows_affected,
+    table_of,
+    transaction,
+)
 from souk_kit.http import ServiceClient
 from souk_kit.settings import ServiceSettings
 from souk_kit.validation import json_body, parse_model
@@ -118,7 +125,7 @@ def send_later(
     event_id = uuid.uuid4()
     driver_rows(
         driver_connection(session),
-        _queueing(model.__table__),  # type: ignore[attr-defined]
+        _queueing(table_of(model)),
         {
             "event_id": str(event_id),
             "destination": destination,

@@ -2,14 +2,13 @@
 
 import uuid
 from decimal import Decimal
-from typing import cast
 
 from souk_kit.catalogue import CENT, Catalogue, CatalogueProduct
-from souk_kit.db import rows_affected
+from souk_kit.db import rows_affected, table_of
 from souk_kit.errors import ValidationError
 from souk_kit.outbox import record_event
 from souk_kit.validation import parse_uuid
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -30,8 +29,8 @@ from services.cart.settings import CartSettings
 # The statements every cart call runs, built once: each run only binds its values (no
 # statement building or cache-key computation per call). The writes are on the tables, not the
 # models: an ORM-enabled insert or update takes the ORM's bulk path, several times the CPU.
-carts = cast(Table, Cart.__table__)
-items = cast(Table, CartItem.__table__)
+carts = table_of(Cart)
+items = table_of(CartItem)
 _NEW_CART = insert(carts).values(user_id=bindparam("user_id")).on_conflict_do_nothing()
 _LOCK_CART = select(Cart.user_id).where(Cart.user_id == bindparam("user_id")).with_for_update()
 _LINES = (

@@ -11,12 +11,12 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
+from souk_kit.db import table_of
 from souk_kit.errors import ValidationError
 from souk_kit.outbox import RelayedMessage
 from souk_kit.validation import maybe_uuid
-from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -154,7 +154,7 @@ def _row(message: RelayedMessage) -> dict[str, Any] | None:
     }
 
 
-_EVENTS = cast(Table, Event.__table__)
+_EVENTS = table_of(Event)
 # One statement run with many parameter sets (compiled once, not once per batch size).
 _INGEST = (
     insert(_EVENTS)

@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from souk_kit.db import rows_affected
-from sqlalchemy import Connection, Table, delete, func, or_, select, text
+from souk_kit.db import rows_affected, table_of
+from sqlalchemy import Connection, delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ class StreamEvent:
 
 # One statement run with many parameter sets (compiled once, not once per batch size).
 _STORE = (
-    insert(cast(Table, LiveEvent.__table__))
+    insert(table_of(LiveEvent))
     .on_conflict_do_nothing(index_elements=["message_id"])
     .returning(LiveEvent.message_id)
 )

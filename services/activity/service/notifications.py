@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from souk_kit.db import rows_affected
+from souk_kit.db import rows_affected, table_of
 from souk_kit.errors import NotFoundError
 from souk_kit.validation import maybe_uuid, parse_uuid
-from sqlalchemy import Select, Table, func, select, tuple_, update
+from sqlalchemy import Select, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -163,11 +163,11 @@ def _choices(
 
 
 # Run with many parameter sets: compiled once, not once per batch size.
-_NEW_NOTIFICATIONS = insert(cast(Table, Notification.__table__)).on_conflict_do_nothing(
+_NEW_NOTIFICATIONS = insert(table_of(Notification)).on_conflict_do_nothing(
     index_elements=["source_id"]
 )
 _NEW_EMAILS = (
-    insert(cast(Table, OutgoingEmail.__table__))
+    insert(table_of(OutgoingEmail))
     .on_conflict_do_nothing(index_elements=["source_id"])
     .returning(OutgoingEmail.id)
 )

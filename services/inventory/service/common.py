@@ -2,10 +2,10 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import cast
 
+from souk_kit.db import table_of
 from souk_kit.outbox import send_later, send_live_event
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from services.inventory.models import OutboxMessage, StockMovement
@@ -16,7 +16,7 @@ def utcnow() -> datetime:
 
 
 # A plain insert on the table, built once: an ORM object costs the unit of work's flush.
-_RECORD_MOVEMENT = insert(cast(Table, StockMovement.__table__))
+_RECORD_MOVEMENT = insert(table_of(StockMovement))
 
 
 def record_movement(

@@ -9,11 +9,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
+from souk_kit.db import table_of
 from souk_kit.errors import ValidationError
 from souk_kit.validation import parse_uuid
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -33,14 +34,15 @@ from services.inventory.service.common import (
 
 # The statements every checkout runs, built once and run on the tables (not through the ORM's
 # bulk paths). (An UPDATE's parameters may not be named after its columns.)
-stock_items = cast(Table, StockItem.__table__)
+stock_items = table_of(StockItem)
+reservations = table_of(Reservation)
 _CLAIM = (
-    insert(cast(Table, Reservation.__table__))
+    insert(reservations)
     .values(order_id=bindparam("order"), status="held", expires_at=bindparam("until"))
     .on_conflict_do_nothing(index_elements=["order_id"])
-    .returning(Reservation.__table__.c.order_id)
+    .returning(reservations.c.order_id)
 )
-_ADD_LINES = insert(cast(Table, ReservationLine.__table__))
+_ADD_LINES = insert(table_of(ReservationLine))
 # Reserve `wanted` units of a product if that many are available (stock never goes negative).
 _HOLD = (
     update(stock_items)

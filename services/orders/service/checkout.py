@@ -10,16 +10,17 @@ import logging
 import uuid
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from souk_kit.catalogue import CatalogueProduct
+from souk_kit.db import table_of
 from souk_kit.errors import (
     ConflictError,
     DependencyError,
     PaymentDeclinedError,
     ValidationError,
 )
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 
 from services.orders.clients import Quote, QuoteLine, StockLine
 from services.orders.errors import (
@@ -57,9 +58,9 @@ MAX_AMOUNT = Decimal("9999999999.99")  # what NUMERIC(12, 2) holds
 MAX_SHOPS = 3
 # A new order is written with plain inserts on its tables: nobody else knows of it yet, and
 # the unit of work cost more than the three statements.
-_NEW_ORDER = insert(cast(Table, Order.__table__))
-_NEW_LINES = insert(cast(Table, OrderLine.__table__))
-_NEW_STATUS_CHANGE = insert(cast(Table, OrderStatusChange.__table__))
+_NEW_ORDER = insert(table_of(Order))
+_NEW_LINES = insert(table_of(OrderLine))
+_NEW_STATUS_CHANGE = insert(table_of(OrderStatusChange))
 
 
 @dataclass(frozen=True)

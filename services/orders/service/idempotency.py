@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from souk_kit.db import rows_affected
+from souk_kit.db import rows_affected, table_of
 from souk_kit.errors import ApiError, ValidationError
-from sqlalchemy import Table, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -58,7 +58,7 @@ def error_answer(error: ApiError) -> Answer:
 
 
 # Built once, on the table (not the ORM's bulk insert path).
-_CLAIM_KEY = insert(cast(Table, IdempotencyKey.__table__)).on_conflict_do_nothing()
+_CLAIM_KEY = insert(table_of(IdempotencyKey)).on_conflict_do_nothing()
 
 
 def run_once(

@@ -10,14 +10,15 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from souk_kit.auth import Identity
+from souk_kit.db import table_of
 from souk_kit.errors import NotFoundError
 from souk_kit.outbox import record_event, send_later
 from souk_kit.pagination import paginate
 from souk_kit.validation import parse_uuid
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,7 @@ def _add_event(
 
 
 # Built once, on the table (not the ORM's bulk insert path); a repeat for the order inserts nothing.
-shipments = cast(Table, Shipment.__table__)
+shipments = table_of(Shipment)
 _NEW_SHIPMENT = (
     insert(shipments)
     .on_conflict_do_nothing(index_elements=[shipments.c.order_id])
