@@ -2,7 +2,8 @@
 
 Every insert takes one transaction-level advisory lock first, so the rows' `seq` values
 commit in order (two batches never interleave), and the insert's transaction ends with a
-`NOTIFY` that wakes every stream process once it commits.
+`NOTIFY` that wakes every stream process once it commits; its payload is the newest `seq`
+stored, so a process with no stream open needs no read to know where the events end.
 """
 
 import uuid
@@ -37,7 +38,7 @@ class StreamEvent:
 _STORE = (
     insert(table_of(LiveEvent))
     .on_conflict_do_nothing(index_elements=["message_id"])
-    .returning(LiveEvent.message_id)
+    .returning(LiveEvent.message_id, LiveEvent.seq)
 )
 
 
@@ -60,9 +61,9 @@ def store(
     if not rows:
         return []
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
-    stored = set(session.scalars(_STORE, rows))
+    stored: dict[uuid.UUID, int] = {id_: seq for id_, seq in session.execute(_STORE, rows)}
     if stored:
-        session.execute(select(func.pg_notify(CHANNEL, "")))
+        session.execute(select(func.pg_notify(CHANNEL, str(max(stored.values())))))
     return [(message_id, event) for message_id, event in messages if message_id in stored]
 
 

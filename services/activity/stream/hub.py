@@ -2,8 +2,11 @@
 
 The hub LISTENs on the `souk_live` channel with a connection of its own; each NOTIFY (sent
 when a batch of live events commits) wakes one read of the events after the hub's cursor,
-which are handed to the streams they are for. A NOTIFY lost while the connection was down
-costs nothing: the hub also reads every `SAFETY_READ_SECONDS`, and after reconnecting.
+which are handed to the streams they are for. While no stream is open the hub reads nothing:
+it moves its cursor to the newest `seq` the NOTIFY names (events commit in `seq` order, see
+`live`), so a stream opened later starts after them. A NOTIFY lost while the connection was
+down costs nothing: after reconnecting the hub reads, and while streams are open it also
+reads every `SAFETY_READ_SECONDS`.
 Waiting costs no thread: the listening socket sits in the event loop, and the reads run in
 the loop's thread pool.
 """
@@ -66,6 +69,7 @@ class LiveHub:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.cursor = 0
+        self._announced = 0  # the newest seq a NOTIFY named
         self.open_streams = 0
 
     async def start(self) -> None:
@@ -143,6 +147,9 @@ class LiveHub:
         assert self._listener is not None
         try:
             self._listener.poll()
+            for notify in self._listener.notifies:
+                if notify.payload.isdigit():
+                    self._announced = max(self._announced, int(notify.payload))
             self._listener.notifies.clear()
         except psycopg2.Error:
             log.warning("the live events listener lost its connection; reconnecting")
@@ -157,6 +164,7 @@ class LiveHub:
             asyncio.get_running_loop().remove_reader(self._listener.fileno())
         self._listener.close()
         self._listener = None
+        self._announced = 0  # what was missed meanwhile is learnt by a read
 
     async def _hand_out(self) -> None:
         while True:
@@ -166,6 +174,9 @@ class LiveHub:
             try:
                 if self._listener is None:
                     await self._listen()
+                if not self.open_streams and self._announced:
+                    self.cursor = max(self.cursor, self._announced)
+                    continue
                 while True:
                     events = await asyncio.to_thread(self._read_after, self.cursor)
                     for event in events:

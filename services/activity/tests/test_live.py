@@ -1,13 +1,17 @@
 """Live updates as the activity service stores them for its streams."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from souk_kit.db import database_of
-from sqlalchemy import update
+from sqlalchemy import make_url, update
 
 from services.activity.models import LiveEvent
 from services.activity.service import live
+from services.activity.service.live import StreamEvent
+from services.activity.stream.hub import LiveHub
 from services.activity.tests.conftest import iso
 
 NOW = datetime.now(UTC)
@@ -84,3 +88,58 @@ def test_events_older_than_the_keeping_time_are_forgotten(app, client, internal_
         assert [e.data for e in live.events_after(session.connection(), 0, 100)] == [
             {"available": 2}
         ]
+
+
+class FakeListener:
+    """The hub's LISTEN connection, as far as `LiveHub._notified` uses it."""
+
+    def __init__(self) -> None:
+        self.notifies: list[SimpleNamespace] = []
+
+    def poll(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_hub_with_no_stream_open_follows_the_notifications_without_reading(monkeypatch):
+    buyer = uuid.uuid4()
+    stored = [StreamEvent(8, "order.paid", buyer, None, {"n": 2})]
+    reads: list[int] = []
+
+    def read_after(hub: LiveHub, seq: int) -> list[StreamEvent]:
+        reads.append(seq)
+        return [event for event in stored if event.seq > seq]
+
+    monkeypatch.setattr(LiveHub, "_read_after", read_after)
+
+    async def scenario() -> list[StreamEvent | None]:
+        database = SimpleNamespace(engine=SimpleNamespace(url=make_url("postgresql:///unused")))
+        hub = LiveHub(database, revocations=None, refresh_seconds=60)  # type: ignore[arg-type]
+        hub._listener = listener = FakeListener()  # type: ignore[assignment]
+        hand_out = asyncio.create_task(hub._hand_out())
+        try:
+            listener.notifies.append(SimpleNamespace(payload="7"))
+            hub._notified()
+            await until(lambda: hub.cursor == 7)
+            assert reads == []  # nobody listening: the cursor moved without a read
+
+            subscription = hub.subscribe(buyer, [])
+            listener.notifies.append(SimpleNamespace(payload="8"))
+            hub._notified()
+            event = await asyncio.wait_for(subscription.queue.get(), 5)
+            assert reads == [7]
+            return [event]
+        finally:
+            hand_out.cancel()
+            await asyncio.gather(hand_out, return_exceptions=True)
+
+    assert asyncio.run(scenario()) == stored
+
+
+async def until(condition) -> None:
+    """Lets the event loop run (at most 5 s) until `condition` holds."""
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0.01)
