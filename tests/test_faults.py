@@ -346,8 +346,11 @@ def test_killing_the_orders_service_mid_checkout_holds_no_stock_and_keeps_no_mon
 
     acknowledged = {order_id for _, order_id in outcomes if order_id is not None}
     assert len(acknowledged) < len(buyers), f"every checkout finished before the kill: {outcomes}"
-    # Cut off by the crash: a 502 from the gateway, never a 500 or a hang.
-    assert {answer[:3] for answer, order_id in outcomes if order_id is None} <= {"502"}, outcomes
+    # Cut off by the crash: a 502 from the gateway, never a 500 or a hang. A kill between a
+    # replica writing an answer's headers and its body (nginx has passed the headers on by then)
+    # leaves the client a truncated answer instead; a client retries with its key, as after a 502.
+    cut_off = {answer for answer, order_id in outcomes if order_id is None}
+    assert all(a.startswith("502 ") or a == "ChunkedEncodingError" for a in cut_off), outcomes
     wait_until_restarted(fault_stack, killed)
     wait_until(lambda: nothing_pending(gateway, buyers), SETTLE_TIMEOUT, "recovery to settle")
 
