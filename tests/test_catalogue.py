@@ -10,7 +10,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.conftest import PASSWORD, GatewaySession, Stack, sign_in, wait_until
+from tests.conftest import PASSWORD, GatewaySession, Stack, new_product, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -339,3 +339,36 @@ def test_internal_routes_are_not_public(gateway):
         f"{gateway.base_url}/internal/products/stock-levels", json={"messages": []}, timeout=10
     )
     assert answer.status_code == 404
+
+
+def test_a_shoppers_copy_of_a_product_and_its_pages_follow_the_sellers_change(
+    gateway: GatewaySession, seller: dict[str, str], buyer: dict[str, str]
+) -> None:
+    """Both replicas keep shoppers' copies for up to 30 s; the NOTIFY of a change drops them
+    within moments, and the seller sees the change on the very next request."""
+    product_id = new_product(gateway, seller, price="40.00")
+    seller_id = gateway.get(f"/api/products/{product_id}", headers=seller).json()["seller_id"]
+    listing = f"/api/products?seller_id={seller_id}&per_page=100"
+
+    def shown_price(path: str, headers: dict[str, str]) -> str:
+        answer = gateway.get(path, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        items = body["items"] if "items" in body else [body]
+        return next(item["price"] for item in items if item["id"] == product_id)
+
+    for _ in range(4):  # fills both replicas' copies
+        assert shown_price(f"/api/products/{product_id}", buyer) == "40.00"
+        assert shown_price(listing, buyer) == "40.00"
+    changed = gateway.patch(f"/api/products/{product_id}", json={"price": "35.00"}, headers=seller)
+    assert changed.status_code == 200, changed.text
+    assert shown_price(f"/api/products/{product_id}", seller) == "35.00"
+    assert shown_price(listing, seller) == "35.00"
+    wait_until(
+        lambda: all(
+            shown_price(path, buyer) == "35.00"
+            for path in [f"/api/products/{product_id}", listing] * 4
+        ),
+        timeout=5,
+        what="the shopper's copies to follow the price change",
+    )

@@ -77,12 +77,12 @@ def refuse_big_bodies() -> None:
 
 
 @public.get("")
+@optional_auth
 @validate(query=CatalogueQuery, responses={200: ProductPage})
 def list_products(query: CatalogueQuery) -> Any:
     """The catalogue: text search `q` (ranked), filters and sorts; price filters and sorts use
     the list price. Disabled and deleted products are never listed."""
-    with reading() as reader:
-        rows, total = catalogue.list_products(reader, query)
+    rows, total = catalogue.catalogue_page(query, maybe_identity())
     shown_in = currency()
     return page_of([product_out(row, shown_in) for row in rows], query, total)
 
@@ -115,8 +115,7 @@ def my_products(query: PageQuery) -> Any:
 @validate(responses={200: ProductOut})
 def get_product(product_id: str) -> Any:
     """A product; a disabled one only for its seller and admins."""
-    with reading() as reader:
-        row = catalogue.visible_product(reader, product_id, maybe_identity())
+    row = catalogue.visible_product(product_id, maybe_identity())
     return product_out(row, currency())
 
 

@@ -25,3 +25,6 @@ class ProductsSettings(ServiceSettings):
     listed_fold_seconds: float = Field(2.0, gt=0)
     # The catalogue prepares only statements whose plan fits every value (statements.py).
     db_generic_plans: bool = True
+    # How long this process may keep a copy of a product or a page for shoppers (the copies
+    # are dropped on every change anyway, see catalogue/cache.py); 0 keeps none.
+    catalogue_cache_seconds: float = Field(30.0, ge=0)

@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 
 from souk_kit.auth import Identity
-from souk_kit.db import driver_connection
+from souk_kit.db import driver_connection, reading
 from souk_kit.errors import NotFoundError, ValidationError
 from souk_kit.statements import ReadStatement
 from souk_kit.validation import maybe_uuid, parse_uuid
@@ -18,6 +18,8 @@ from sqlalchemy import ARRAY, Uuid, any_, bindparam, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
+from services.products.schemas import CatalogueQuery
+from services.products.service.catalogue.cache import CatalogueCache, Page, catalogue_cache
 from services.products.service.catalogue.counts import categories, fold_listed_changes
 from services.products.service.catalogue.pages import list_products, seller_products
 from services.products.service.catalogue.rows import (
@@ -32,7 +34,9 @@ from services.products.service.catalogue.rows import (
 
 __all__ = [
     "BatchRow",
+    "CatalogueCache",
     "CatalogueRow",
+    "catalogue_page",
     "categories",
     "effective_price",
     "fold_listed_changes",
@@ -69,21 +73,53 @@ def effective_price(session: Session, product_id: uuid.UUID) -> Decimal:
     return Decimal(product_row(session, product_id).effective_price)
 
 
-def visible_product(
-    reader: PoolProxiedConnection, product_id: str, viewer: Identity | None
-) -> CatalogueRow:
-    """A deleted product is gone; a disabled one is seen only by its seller and admins."""
-    rows = DETAIL.rows(reader, {"id": parse_uuid(product_id, NotFoundError("No such product"))})
-    if not rows:
-        raise NotFoundError("No such product")
-    row = CatalogueRow._make(rows[0])
+def visible_product(product_id: str, viewer: Identity | None) -> CatalogueRow:
+    """A deleted product is gone; a disabled one is seen only by its seller and admins.
+
+    Shoppers usually get this process's copy (cache.py); whoever may just have written the
+    product (its seller, staff) reads PostgreSQL, so they see their own writes at once."""
+    id_ = parse_uuid(product_id, NotFoundError("No such product"))
+    cache = catalogue_cache()
+    row = cache.row(str(id_))
+    if row is None or _may_have_written(viewer, row.seller_id):
+        row = _read_product(cache, id_)
     if row.deleted_at is not None:
         raise NotFoundError("No such product")
-    if row.disabled and not (
-        viewer and (viewer.role == "admin" or str(viewer.user_id) == row.seller_id)
-    ):
+    if row.disabled and not _may_have_written(viewer, row.seller_id):
         raise NotFoundError("No such product")
     return row
+
+
+def _may_have_written(viewer: Identity | None, seller_id: str) -> bool:
+    return viewer is not None and (viewer.role == "admin" or str(viewer.user_id) == seller_id)
+
+
+def _read_product(cache: CatalogueCache, product_id: uuid.UUID) -> CatalogueRow:
+    generation = cache.generation()
+    with reading() as reader:
+        rows = DETAIL.rows(reader, {"id": product_id})
+        if not rows:
+            raise NotFoundError("No such product")
+        row = CatalogueRow._make(rows[0])
+        if generation is not None:
+            cache.keep_row(generation, reader, row)
+    return row
+
+
+def catalogue_page(query: CatalogueQuery, viewer: Identity | None) -> Page:
+    """A page of the public catalogue and its total; shoppers usually get this process's copy,
+    sellers and staff (who may just have changed it) read PostgreSQL."""
+    cache = catalogue_cache()
+    shopper = viewer is None or viewer.role not in ("seller", "admin")
+    key = query.model_dump_json()
+    if shopper and (page := cache.page(key)) is not None:
+        return page
+    generation = cache.generation() if shopper else None
+    with reading() as reader:
+        page = list_products(reader, query)
+        if generation is not None:
+            cache.keep_page(generation, reader, key, page)
+    return page
 
 
 def products_by_ids(reader: PoolProxiedConnection, raw_ids: str) -> list[BatchRow]:
