@@ -354,7 +354,7 @@ def test_a_shoppers_copy_of_a_product_and_its_pages_follow_the_sellers_change(
         answer = gateway.get(path, headers=headers)
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        items = body["items"] if "items" in body else [body]
+        items = body.get("items", [body])
         return next(item["price"] for item in items if item["id"] == product_id)
 
     for _ in range(4):  # fills both replicas' copies
